@@ -1,0 +1,58 @@
+# The README's two commands are `make demo` and `make test`; everything they
+# need is set up from here.
+
+GO        ?= go
+BIN       := bin
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The e2e tests bring whole stacks up; give them room, but never forever.
+TEST_TIMEOUT ?= 30m
+
+export CGO_ENABLED := 0
+# testcontainers' reaper image cannot be pulled on a machine without a
+# registry; our tests remove what they create themselves.
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+.PHONY: all build test unit e2e demo bench lint render deps clean
+
+all: build
+
+## build: static binaries of honoctl and hono-sim into bin/
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+## deps: the Debian packages the tests use as real peers
+deps:
+	@scripts/install-deps.sh
+
+## test: unit tests and end-to-end tests against the Docker engine
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## unit: the tests that need neither Docker nor the network
+unit:
+	$(GO) test -count=1 -short ./...
+
+## demo: certificates, images, render, up and check, in one go
+demo: build
+	$(BIN)/honoctl demo
+
+## bench: benchmarks, each with its reference measured in the same run
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+## lint: gofmt, go vet and staticcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then \
+		echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## render: refresh the reference compose files in compose/
+render: build
+	$(BIN)/honoctl render --dir compose/sim --images sim
+	$(BIN)/honoctl render --dir compose/upstream --images upstream
+
+clean:
+	rm -rf $(BIN)
