@@ -1,0 +1,145 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
+)
+
+// header opens every rendered compose file.
+const header = `# Rendered by "honoctl render" from the topology; re-render instead of editing.
+#
+# With plain Docker Compose, from this folder:
+#   honoctl certs --dir .          # the PKI in ./certs, if not there yet
+#   docker compose -p hono up -d   # or: docker-compose -p hono up -d
+#   docker compose -p hono ps      # all services healthy in seconds (sim)
+#   docker compose -p hono down
+# The sim flavor runs the local image honoctl/hono-sim:latest ("honoctl up"
+# builds it). Every path is relative to this file; keys are mounted read-only
+# one file each, and a container reads its key only as the key's owner:
+# render with --user UID:GID (or run as that user) when they differ.
+`
+
+const swarmHeader = `# Rendered by "honoctl render --target swarm"; re-render instead of editing.
+#
+# For a swarm, as Hono 0.7's swarm_deploy.sh ran it (from this folder):
+#   docker swarm init              # once, on a single node
+#   docker stack deploy -c compose.yaml hono
+#   docker stack rm hono
+# Files become swarm secrets under /run/secrets; secrets cannot change while
+# a stack uses them: remove the stack before deploying changed files.
+`
+
+// marshal writes the project as a compose file that both compose-go and
+// Debian's docker-compose 1.29 accept. A swarm file keeps the version key,
+// because docker stack deploy still reads the v3 format by it.
+func marshal(p *types.Project, target Target) ([]byte, error) {
+	body, err := p.MarshalYAML()
+	if err != nil {
+		return nil, fmt.Errorf("compose file: %w", err)
+	}
+	if body, err = compat(body); err != nil {
+		return nil, fmt.Errorf("compose file: %w", err)
+	}
+	var b bytes.Buffer
+	if target == TargetSwarm {
+		b.WriteString(swarmHeader)
+		b.WriteString("version: \"3.8\"\n")
+	} else {
+		b.WriteString(header)
+	}
+	b.Write(body)
+	return b.Bytes(), nil
+}
+
+// compat rewrites the two things compose-go writes that Debian's
+// docker-compose 1.29 rejects, without changing their meaning: depends_on's
+// "required: true" (the default) goes, and ports bound to a host address
+// take the short form "127.0.0.1:8443:8443/tcp", since 1.29's long form has
+// no host_ip.
+func compat(body []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(body, &doc); err != nil {
+		return nil, err
+	}
+	services := child(doc.Content[0], "services")
+	for i := 1; services != nil && i < len(services.Content); i += 2 {
+		dropRequired(child(services.Content[i], "depends_on"))
+		shortPorts(child(services.Content[i], "ports"))
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), enc.Close()
+}
+
+func dropRequired(deps *yaml.Node) {
+	for j := 1; deps != nil && j < len(deps.Content); j += 2 {
+		dep := deps.Content[j]
+		for k := 0; k+1 < len(dep.Content); k += 2 {
+			if dep.Content[k].Value == "required" && dep.Content[k+1].Value == "true" {
+				dep.Content = append(dep.Content[:k], dep.Content[k+2:]...)
+				break
+			}
+		}
+	}
+}
+
+func shortPorts(ports *yaml.Node) {
+	for i := 0; ports != nil && i < len(ports.Content); i++ {
+		p := ports.Content[i]
+		ip := child(p, "host_ip")
+		if ip == nil {
+			continue
+		}
+		host := ip.Value
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]" // an IPv6 address
+		}
+		short := fmt.Sprintf("%s:%s:%s/%s", host, child(p, "published").Value,
+			child(p, "target").Value, child(p, "protocol").Value)
+		ports.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Value: short, Style: yaml.DoubleQuotedStyle}
+	}
+}
+
+// child is the value of key in mapping node m, or nil.
+func child(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// validate loads the rendered file with compose-go, the loader docker
+// compose itself uses, so that a file it would reject is never written.
+func validate(data []byte, project string) error {
+	// compose-go warns through a global logger that "version" is obsolete;
+	// it is there for docker stack deploy, so it is left out of the check.
+	data = bytes.Replace(data, []byte("\nversion: \"3.8\"\n"), []byte("\n"), 1)
+	details := types.ConfigDetails{
+		WorkingDir:  "/nonexistent/hono-stack",
+		ConfigFiles: []types.ConfigFile{{Filename: ComposeFile, Content: data}},
+		Environment: types.Mapping{},
+	}
+	_, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
+		o.SetProjectName(project, true)
+		o.SkipResolveEnvironment = true
+	})
+	if err != nil {
+		return fmt.Errorf("rendered %s rejected by compose-go: %w", ComposeFile, err)
+	}
+	return nil
+}
