@@ -66,7 +66,9 @@ func (r *renderer) serverOf(s topology.Service, tlsName string) server {
 		c.Port = p.Container
 		c.KeyPath, c.CertPath = secret(s.KeyFile()), secret(s.CertFile())
 		c.SecureProtocols = tlsProtocols
-		c.NativeTLSRequired = r.upstream() && s.Engine == topology.EngineOpenSSL
+		// Both flavors read the same file: hono-sim logs that it cannot
+		// honour OpenSSL rather than being given a different setting.
+		c.NativeTLSRequired = s.Engine == topology.EngineOpenSSL
 	}
 	if p, ok := s.Port(plainName(tlsName)); ok && !p.TLS {
 		c.InsecurePortEnabled = true

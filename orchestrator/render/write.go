@@ -44,6 +44,9 @@ func (s *Stack) Write(dir string) (err error) {
 				continue
 			}
 		}
+		if fi, err := os.Stat(dst); err == nil && fi.IsDir() {
+			return fmt.Errorf("write %s: a folder is in the way of the file", dst)
+		}
 		dirMode := fs.FileMode(0o755)
 		if f.Seed {
 			dirMode = 0o700
