@@ -95,9 +95,9 @@ func containsRole(rs []Role, r Role) bool {
 	return false
 }
 
-// ParseEngine reads "SERVICE=ENGINE", where SERVICE is a service name or a
-// role ("hono-service-auth=openssl", "auth=openssl") and ENGINE is jdk or
-// openssl. The router is not a Java service and has no engine to choose.
+// ParseEngine reads "SERVICE=ENGINE", where SERVICE is a service name, a
+// role or an adapter's short name ("hono-service-auth=openssl",
+// "auth=openssl", "http=openssl") and ENGINE is jdk or openssl. The router is not a Java service and has no engine to choose.
 func ParseEngine(s string) (service string, e Engine, err error) {
 	name, engine, ok := strings.Cut(strings.TrimSpace(s), "=")
 	if !ok {
@@ -108,7 +108,8 @@ func ParseEngine(s string) (service string, e Engine, err error) {
 		return "", "", fmt.Errorf("engine %q for %s: want %s or %s", engine, name, EngineJDK, EngineOpenSSL)
 	}
 	for _, sp := range specs {
-		if name != sp.name && name != string(sp.role) {
+		short := strings.TrimSuffix(string(sp.role), "-adapter")
+		if name != sp.name && name != string(sp.role) && name != short {
 			continue
 		}
 		if sp.role == RoleRouter {

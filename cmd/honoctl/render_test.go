@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/honoctl/honoctl/orchestrator/render"
+	"github.com/honoctl/honoctl/orchestrator/topology"
+)
+
+// mustFakeCerts puts the PKI's file names into dir/certs; render only
+// checks that they are there.
+func mustFakeCerts(t *testing.T, dir string) {
+	t.Helper()
+	certs := filepath.Join(dir, render.CertsDir)
+	if err := os.MkdirAll(certs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range render.PKIFiles(topology.Default()) {
+		if err := os.WriteFile(filepath.Join(certs, f), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(append([]string{"honoctl"}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRenderWithoutCertsNamesTheFix(t *testing.T) {
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "render", "--dir", dir)
+	if code != exitCannot || !strings.Contains(stderr, "honoctl certs --dir "+dir) {
+		t.Errorf("exit %d, stderr %q; want 2 and the certs command", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, render.ComposeFile)); err == nil {
+		t.Error("compose.yaml written without a PKI")
+	}
+}
+
+func TestRenderWritesTheStack(t *testing.T) {
+	dir := t.TempDir()
+	mustFakeCerts(t, dir)
+	code, _, stderr := runCLI(t, "render", "--dir", dir, "--images", "upstream",
+		"--engine", "http=openssl", "--tls-off", "messaging-auth", "--port-offset", "100")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, render.ConfigDir, "hono-adapter-http-vertx-config.yml"))
+	if err != nil || !strings.Contains(string(b), "nativeTlsRequired: true") {
+		t.Errorf("HTTP adapter config: %v\n%s", err, b)
+	}
+	b, _ = os.ReadFile(filepath.Join(dir, render.ComposeFile))
+	if !strings.Contains(string(b), `"127.0.0.1:15771:5671/tcp"`) ||
+		!strings.Contains(string(b), "eclipse/hono-service-auth:0.7") {
+		t.Errorf("compose.yaml lacks the offset router port or the upstream image")
+	}
+	if !strings.Contains(stderr, "next: honoctl up --dir "+dir) {
+		t.Errorf("stderr does not end with the next command:\n%s", stderr)
+	}
+}
+
+func TestRenderRejectsBadFlags(t *testing.T) {
+	dir := t.TempDir()
+	mustFakeCerts(t, dir)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tls-off", "9"}, "--tls-off: channel 9: want a channel from 1 to 7"},
+		{[]string{"--tls-off", "nope"}, `--tls-off: channel "nope": want 1 to 7 or one of app-router`},
+		{[]string{"--engine", "auth"}, `--engine: engine "auth": want SERVICE=jdk or SERVICE=openssl`},
+		{[]string{"--engine", "router=openssl"}, "not a Java service"},
+		{[]string{"--adapters", "coap"}, `--adapters: adapter "coap": want http, mqtt or kura`},
+		{[]string{"--images", "docker"}, `image flavor "docker": want sim or upstream`},
+		{[]string{"--target", "k8s"}, `target "k8s": want compose or swarm`},
+		{[]string{"--extensions", "copy"}, `extensions "copy": want bind or volume`},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, append([]string{"render", "--dir", dir}, tt.args...)...)
+			if code != exitCannot || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
