@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -35,6 +36,9 @@ func renderFlags() []cli.Flag {
 			Usage: "compose (docker compose, honoctl up) or swarm (docker stack deploy) (example: --target swarm)"},
 		&cli.StringFlag{Name: "extensions", Value: string(render.ExtensionsBind),
 			Usage: "source of /opt/hono/extensions (upstream): bind (<dir>/extensions) or volume (hono-extensions) (example: --extensions volume)"},
+		&cli.StringFlag{Name: "extensions-dir", Value: "./" + render.ExtensionDir,
+			Usage: "host folder bound at /opt/hono/extensions with --extensions bind, from the current folder; " +
+				"scripts/fetch-tcnative.sh fills it (example: --extensions-dir ./extensions)"},
 		&cli.StringFlag{Name: "user",
 			Usage: "container user UID:GID; default: the owner of the keys when the image's user cannot read them (example: --user 1000:1000)"},
 	}, topologyFlags()...)
@@ -112,11 +116,16 @@ func renderStack(c *cli.Context, dir string) (*topology.Topology, *render.Stack,
 	if err := render.CheckPKI(dir, top); err != nil {
 		return nil, nil, cannot("%w", err)
 	}
+	ext, err := relativeTo(dir, c.String("extensions-dir"))
+	if err != nil {
+		return nil, nil, cannot("--extensions-dir: %w", err)
+	}
 	ro := render.Options{
-		Target:      render.Target(c.String("target")),
-		Extensions:  render.Extensions(c.String("extensions")),
-		ProjectName: render.ProjectName(dir),
-		User:        c.String("user"),
+		Target:        render.Target(c.String("target")),
+		Extensions:    render.Extensions(c.String("extensions")),
+		ExtensionsDir: ext,
+		ProjectName:   render.ProjectName(dir),
+		User:          c.String("user"),
 	}
 	if ro.User == "" && o.Flavor == topology.FlavorSim {
 		if ro.User, err = render.KeyUser(dir, top); err != nil {
@@ -154,6 +163,28 @@ func runRender(c *cli.Context) error {
 	}
 	fmt.Fprintf(w, "next: %s\n", next)
 	return nil
+}
+
+// relativeTo expresses path p (given from the current folder) from the
+// stack folder dir, where the compose file is: "../extensions" for the
+// project's extensions/ and the default ./hono-stack.
+func relativeTo(dir, p string) (string, error) {
+	if filepath.IsAbs(p) {
+		return p, nil
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	absP, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(absDir, absP)
+	if err != nil {
+		return absP, nil
+	}
+	return filepath.ToSlash(rel), nil
 }
 
 func countIn(st *render.Stack, dir string) int {

@@ -90,3 +90,15 @@ func TestRenderRejectsBadFlags(t *testing.T) {
 		})
 	}
 }
+
+func TestRelativeTo(t *testing.T) {
+	for _, tt := range []struct{ dir, p, want string }{
+		{"./hono-stack", "./extensions", "../extensions"},
+		{"./hono-stack", "hono-stack/extensions", "extensions"},
+		{"/tmp/s", "/opt/ext", "/opt/ext"},
+	} {
+		if got, err := relativeTo(tt.dir, tt.p); err != nil || got != tt.want {
+			t.Errorf("relativeTo(%q, %q) = %q, %v; want %q", tt.dir, tt.p, got, err, tt.want)
+		}
+	}
+}

@@ -31,7 +31,7 @@ func (r *renderer) files(s topology.Service, sc *types.ServiceConfig) {
 	if r.upstream() && s.IsJava() {
 		// Hono's PropertiesLauncher puts the jars of /opt/hono/extensions on
 		// the class path: a tcnative jar there switches on OpenSSL.
-		v := types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: "./" + ExtensionDir,
+		v := types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: r.opt.ExtensionsDir,
 			Target: ExtensionsPath, ReadOnly: true}
 		if r.opt.Extensions == ExtensionsVolume {
 			v.Type, v.Source = types.VolumeTypeVolume, extensionsVolName

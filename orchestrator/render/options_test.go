@@ -140,3 +140,20 @@ func TestUpstreamExtensions(t *testing.T) {
 		t.Errorf("changed files = %v, want only %s", diff, ComposeFile)
 	}
 }
+
+func TestExtensionsDir(t *testing.T) {
+	up := func(o *topology.Options) { o.Flavor = topology.FlavorUpstream }
+	for in, want := range map[string]string{
+		"":                 "./extensions",
+		"ext":              "./ext",
+		"../../extensions": "../../extensions",
+		"/opt/ext":         "/opt/ext",
+	} {
+		st := mustRender(t, up, Options{ExtensionsDir: in})
+		v := mustService(t, st, "hono-service-auth").Volumes
+		i := slices.IndexFunc(v, func(v types.ServiceVolumeConfig) bool { return v.Target == ExtensionsPath })
+		if i < 0 || v[i].Source != want {
+			t.Errorf("ExtensionsDir %q: mounts %+v, want source %s", in, v, want)
+		}
+	}
+}

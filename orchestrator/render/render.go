@@ -10,6 +10,8 @@ package render
 import (
 	"fmt"
 	"path"
+	"path/filepath"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -44,6 +46,10 @@ type Options struct {
 	// Extensions is the source of /opt/hono/extensions for the Java services
 	// of the upstream flavor. Default: ExtensionsBind.
 	Extensions Extensions
+	// ExtensionsDir is the host folder bound at /opt/hono/extensions with
+	// ExtensionsBind: relative to the stack folder (the compose file's), or
+	// absolute. Default: "./extensions", inside the stack folder.
+	ExtensionsDir string
 	// ProjectName is the Compose project name; it goes into the Compose
 	// labels of the project (types.ServiceConfig.CustomLabels), not into the
 	// file, so that "docker compose -p NAME" still chooses. Default: "hono".
@@ -69,6 +75,14 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Extensions == "" {
 		o.Extensions = ExtensionsBind
 	}
+	if o.ExtensionsDir == "" {
+		o.ExtensionsDir = "./" + ExtensionDir
+	}
+	if !filepath.IsAbs(o.ExtensionsDir) && !strings.HasPrefix(o.ExtensionsDir, ".") {
+		// compose reads "name" as a volume name; a folder must look like one.
+		o.ExtensionsDir = "./" + o.ExtensionsDir
+	}
+	o.ExtensionsDir = filepath.ToSlash(o.ExtensionsDir)
 	if o.ProjectName == "" {
 		o.ProjectName = "hono"
 	}
@@ -139,8 +153,9 @@ type Stack struct {
 	// Files are every file a service reads, compose.yaml included.
 	Files []File
 
-	// extensionsDir: the upstream flavor binds the stack's extensions/.
-	extensionsDir bool
+	// extensionsDir is the folder the upstream flavor binds at
+	// /opt/hono/extensions, "" when nothing is bound.
+	extensionsDir string
 }
 
 // Render builds the stack of topology t.
@@ -165,7 +180,7 @@ func Render(t *topology.Topology, o Options) (*Stack, error) {
 	}
 	files = append([]File{{Path: ComposeFile, Data: data}}, files...)
 	return &Stack{Project: p, Compose: data, Files: files,
-		extensionsDir: r.upstream() && o.Extensions == ExtensionsBind}, nil
+		extensionsDir: r.extensionsBind()}, nil
 }
 
 type renderer struct {
@@ -174,3 +189,11 @@ type renderer struct {
 }
 
 func (r *renderer) upstream() bool { return r.top.Options.Flavor == topology.FlavorUpstream }
+
+// extensionsBind is the host folder bound at /opt/hono/extensions, or "".
+func (r *renderer) extensionsBind() string {
+	if r.upstream() && r.opt.Extensions == ExtensionsBind {
+		return r.opt.ExtensionsDir
+	}
+	return ""
+}

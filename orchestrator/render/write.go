@@ -60,11 +60,14 @@ func (s *Stack) Write(dir string) (err error) {
 		}
 		done = append(done, staged{tmp, dst})
 	}
-	if s.extensionsDir {
+	if ext := s.extensionsDir; ext != "" {
 		// An empty extensions folder means the JDK engine; it must exist
 		// for the bind mount.
-		if err := os.MkdirAll(filepath.Join(dir, ExtensionDir), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", ExtensionDir, err)
+		if !filepath.IsAbs(ext) {
+			ext = filepath.Join(dir, filepath.FromSlash(ext))
+		}
+		if err := os.MkdirAll(ext, 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", ext, err)
 		}
 	}
 	for i, st := range done {
