@@ -57,11 +57,12 @@ func marshal(p *types.Project, target Target) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// compat rewrites the two things compose-go writes that Debian's
-// docker-compose 1.29 rejects, without changing their meaning: depends_on's
-// "required: true" (the default) goes, and ports bound to a host address
-// take the short form "127.0.0.1:8443:8443/tcp", since 1.29's long form has
-// no host_ip.
+// compat rewrites what compose-go writes and older readers reject, without
+// changing its meaning: depends_on's "required: true" (the default) goes;
+// ports bound to a host address take the short form
+// "127.0.0.1:8443:8443/tcp", since docker-compose 1.29's long form has no
+// host_ip; and a published port is written as a number, as docker stack
+// deploy's v3 schema wants.
 func compat(body []byte) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(body, &doc); err != nil {
@@ -98,6 +99,10 @@ func shortPorts(ports *yaml.Node) {
 		p := ports.Content[i]
 		ip := child(p, "host_ip")
 		if ip == nil {
+			// docker stack deploy's v3 schema wants the number a number.
+			if pub := child(p, "published"); pub != nil {
+				pub.Tag, pub.Style = "!!int", 0
+			}
 			continue
 		}
 		host := ip.Value

@@ -2,6 +2,8 @@ package render
 
 import (
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -224,5 +226,35 @@ func TestDemoData(t *testing.T) {
 	}
 	if u := p.Users["mqtt-adapter@HONO"]; u.Mechanism != "PLAIN" || u.Password != "mqtt-secret" {
 		t.Errorf("mqtt-adapter@HONO = %+v", u)
+	}
+}
+
+// TestDockerStackConfigAcceptsSwarmFile has the docker CLI's stack loader,
+// the one "docker stack deploy" uses, read the swarm file of both flavors.
+func TestDockerStackConfigAcceptsSwarmFile(t *testing.T) {
+	docker, err := exec.LookPath("docker")
+	if err != nil {
+		t.Fatalf("the docker CLI is the peer of this test and is missing: %v", err)
+	}
+	for _, flavor := range []topology.Flavor{topology.FlavorSim, topology.FlavorUpstream} {
+		t.Run(string(flavor), func(t *testing.T) {
+			st := mustRender(t, func(o *topology.Options) { o.Flavor = flavor }, Options{Target: TargetSwarm})
+			dir := t.TempDir()
+			if err := st.Write(dir); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(docker, "stack", "config", "-c", ComposeFile)
+			cmd.Dir = dir
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("docker stack config rejects the swarm file: %v\n%s", err, out)
+			}
+			for _, want := range []string{"driver: overlay", "published: 15671",
+				"source: qdrouter-key.pem", "file: " + filepath.Join(dir, "certs", "qdrouter-key.pem")} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("docker stack config output lacks %q", want)
+				}
+			}
+		})
 	}
 }
