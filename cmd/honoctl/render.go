@@ -127,7 +127,8 @@ func renderStack(c *cli.Context, dir string) (*topology.Topology, *render.Stack,
 		ProjectName:   render.ProjectName(dir),
 		User:          c.String("user"),
 	}
-	if ro.User == "" && o.Flavor == topology.FlavorSim {
+	// A swarm gives secrets an owner and a mode; bind mounts keep the host's.
+	if ro.User == "" && o.Flavor == topology.FlavorSim && ro.Target == render.TargetCompose {
 		if ro.User, err = render.KeyUser(dir, top); err != nil {
 			return nil, nil, cannot("%w", err)
 		}

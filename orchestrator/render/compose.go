@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -72,6 +73,7 @@ func compat(body []byte) ([]byte, error) {
 	for i := 1; services != nil && i < len(services.Content); i += 2 {
 		dropRequired(child(services.Content[i], "depends_on"))
 		shortPorts(child(services.Content[i], "ports"))
+		numericModes(child(services.Content[i], "secrets"))
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -112,6 +114,24 @@ func shortPorts(ports *yaml.Node) {
 		short := fmt.Sprintf("%s:%s:%s/%s", host, child(p, "published").Value,
 			child(p, "target").Value, child(p, "protocol").Value)
 		ports.Content[i] = &yaml.Node{Kind: yaml.ScalarNode, Value: short, Style: yaml.DoubleQuotedStyle}
+	}
+}
+
+// numericModes writes a secret's mode as a number: compose-go quotes it
+// ("0400"), which docker stack deploy's schema rejects. Decimal reads the
+// same in YAML 1.1 and 1.2; the octal form goes into a comment.
+func numericModes(secrets *yaml.Node) {
+	for i := 0; secrets != nil && i < len(secrets.Content); i++ {
+		m := child(secrets.Content[i], "mode")
+		if m == nil {
+			continue
+		}
+		n, err := strconv.ParseUint(m.Value, 8, 32)
+		if err != nil {
+			continue
+		}
+		m.Value, m.Tag, m.Style = strconv.FormatUint(n, 10), "!!int", 0
+		m.LineComment = "# " + fmt.Sprintf("%#o", n)
 	}
 }
 

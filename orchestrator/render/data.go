@@ -17,21 +17,39 @@ const (
 	DemoPassword  = "hono-secret"
 )
 
-// adapterSecret is each adapter's PLAIN password, from Hono's demo files.
-var adapterSecret = map[topology.Role]string{
+// plainSecret is each client's PLAIN password: the adapters' from Hono's
+// demo files. Hono Messaging has none in Hono's demo, which gives it only a
+// certificate; ours is used when TLS is off on its link to the router and
+// there is no certificate to log in with.
+var plainSecret = map[topology.Role]string{
 	topology.RoleHTTPAdapter: "http-secret",
 	topology.RoleMQTTAdapter: "mqtt-secret",
 	topology.RoleKuraAdapter: "kura-secret",
+	topology.RoleMessaging:   "messaging-secret",
 }
 
-// AdapterUser is an adapter's PLAIN user name, "http-adapter@HONO".
+// AdapterUser is a service's PLAIN user name, "http-adapter@HONO".
 func AdapterUser(s topology.Service) string { return s.CertName + "@HONO" }
 
-// credentialsFile renders an adapter's .credentials file: a Java properties
-// file Hono reads through credentialsPath, so the password never appears in
-// the compose file or the environment.
+// credentialsFile renders a .credentials file: a Java properties file Hono
+// reads through credentialsPath, so the password never appears in the
+// compose file or the environment.
 func credentialsFile(s topology.Service) []byte {
-	return fmt.Appendf(nil, "username=%s\npassword=%s\n", AdapterUser(s), adapterSecret[s.Role])
+	return fmt.Appendf(nil, "username=%s\npassword=%s\n", AdapterUser(s), plainSecret[s.Role])
+}
+
+// needsCredentials reports whether s logs in with PLAIN somewhere: every
+// adapter (to the Device Registry), Hono Messaging only when its link to the
+// router runs without TLS.
+func (r *renderer) needsCredentials(s topology.Service) bool {
+	if s.Role.IsAdapter() {
+		return true
+	}
+	if s.Role != topology.RoleMessaging {
+		return false
+	}
+	l, err := r.link(topology.ChannelMessagingRouter, s.Name)
+	return err == nil && l.SASL == topology.SASLPlain
 }
 
 type authority = map[string]any
@@ -50,8 +68,11 @@ func (r *renderer) permissions() ([]byte, error) {
 		"qdrouter": map[string]any{"mechanism": "EXTERNAL", "authorities": []string{}},
 	}
 	for _, s := range r.top.Services {
-		if s.Role.IsAdapter() {
-			users[AdapterUser(s)] = plainUser(adapterSecret[s.Role], "hono-component", "protocol-adapter")
+		switch {
+		case s.Role.IsAdapter():
+			users[AdapterUser(s)] = plainUser(plainSecret[s.Role], "hono-component", "protocol-adapter")
+		case r.needsCredentials(s):
+			users[AdapterUser(s)] = plainUser(plainSecret[s.Role], "protocol-adapter")
 		}
 	}
 	rw := func(res string, act ...string) authority { return authority{"resource": res, "activities": act} }

@@ -3,6 +3,8 @@ package render
 import (
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -15,7 +17,14 @@ import (
 func (r *renderer) files(s topology.Service, sc *types.ServiceConfig) {
 	for _, m := range r.mountsOf(s) {
 		if r.opt.Target == TargetSwarm {
-			sc.Secrets = append(sc.Secrets, types.ServiceSecretConfig{Source: m.file, Target: m.file})
+			sec := types.ServiceSecretConfig{Source: m.file, Target: m.file}
+			if private(m.file) {
+				// Readable by the service's user only, not 0444.
+				mode := types.FileMode(0o400)
+				sec.UID, sec.GID = r.secretOwner()
+				sec.Mode = &mode
+			}
+			sc.Secrets = append(sc.Secrets, sec)
 			continue
 		}
 		sc.Volumes = append(sc.Volumes, types.ServiceVolumeConfig{
@@ -38,6 +47,27 @@ func (r *renderer) files(s topology.Service, sc *types.ServiceConfig) {
 		}
 		sc.Volumes = append(sc.Volumes, v)
 	}
+}
+
+// private reports whether a mounted file holds a key or a password.
+func private(file string) bool {
+	return strings.HasSuffix(file, "-key.pem") || modeOf(File{Path: file}) == 0o600
+}
+
+// secretOwner is the owner of private secrets in a swarm: the container's
+// user (hono-sim's 65532, root in Hono's images, or Options.User).
+func (r *renderer) secretOwner() (uid, gid string) {
+	if r.opt.User != "" {
+		uid, gid, _ = strings.Cut(r.opt.User, ":")
+		if gid == "" {
+			gid = uid
+		}
+		return uid, gid
+	}
+	if r.upstream() {
+		return "0", "0"
+	}
+	return strconv.Itoa(SimUser), strconv.Itoa(SimUser)
 }
 
 // secrets declares every mounted file once, for a swarm.
@@ -75,7 +105,7 @@ func (r *renderer) configFiles() ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.Role.IsAdapter() {
+		if r.needsCredentials(s) {
 			out = append(out, File{Path: cfg(CredentialsFile(s)), Data: credentialsFile(s)})
 		}
 	}

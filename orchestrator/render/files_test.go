@@ -249,12 +249,29 @@ func TestDockerStackConfigAcceptsSwarmFile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("docker stack config rejects the swarm file: %v\n%s", err, out)
 			}
-			for _, want := range []string{"driver: overlay", "published: 15671",
+			for _, want := range []string{"driver: overlay", "published: 15671", "mode: 256",
 				"source: qdrouter-key.pem", "file: " + filepath.Join(dir, "certs", "qdrouter-key.pem")} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("docker stack config output lacks %q", want)
 				}
 			}
 		})
+	}
+}
+
+func TestSwarmSecretsOfKeysArePrivate(t *testing.T) {
+	for flavor, owner := range map[topology.Flavor]string{topology.FlavorSim: "65532", topology.FlavorUpstream: "0"} {
+		st := mustRender(t, func(o *topology.Options) { o.Flavor = flavor }, Options{Target: TargetSwarm})
+		for name, s := range st.Project.Services {
+			for _, sec := range s.Secrets {
+				priv := strings.HasSuffix(sec.Source, "-key.pem") || strings.HasSuffix(sec.Source, ".credentials")
+				switch {
+				case priv && (sec.Mode == nil || *sec.Mode != 0o400 || sec.UID != owner || sec.GID != owner):
+					t.Errorf("%s/%s: secret %s is not 0400 owned by %s: %+v", flavor, name, sec.Source, owner, sec)
+				case !priv && strings.HasSuffix(sec.Source, "-cert.pem") && sec.Mode != nil:
+					t.Errorf("%s/%s: certificate %s gets mode %v", flavor, name, sec.Source, *sec.Mode)
+				}
+			}
+		}
 	}
 }

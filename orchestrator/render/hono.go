@@ -213,6 +213,9 @@ func (r *renderer) messagingConfig(s topology.Service) (tree, error) {
 	}
 	down := r.clientOf(l, "Hono Messaging")
 	down.AmqpHostname = "hono-internal"
+	if l.SASL == topology.SASLPlain {
+		down.CredentialsPath = secret(CredentialsFile(s))
+	}
 
 	srv := tree{}
 	if err := mergeStruct(srv, r.serverOf(s, "amqps")); err != nil {
@@ -257,9 +260,10 @@ func (r *renderer) adapterConfig(s topology.Service) (tree, error) {
 		return nil, err
 	}
 	m := r.clientOf(msg, name)
-	if msg.SASL == topology.SASLExternal || msg.ClientCert {
+	if r.top.MustService(msg.Server).Role == topology.RoleRouter {
 		m.AmqpHostname = "hono-internal"
-	} else {
+	}
+	if msg.SASL == topology.SASLPlain {
 		m.CredentialsPath = secret(CredentialsFile(s))
 	}
 	out["messaging"] = m
@@ -278,6 +282,10 @@ func (r *renderer) commandClient(s topology.Service, name string) client {
 		Hostname: router.Alias(), TLS: internal.TLS, ClientCert: internal.TLS}
 	c := r.clientOf(l, name)
 	c.AmqpHostname = "hono-" + adapterPrefix[s.Role][0] + "-internal"
+	if !internal.TLS {
+		// No certificate to log in with: PLAIN, checked by the Auth Server.
+		c.CredentialsPath = secret(CredentialsFile(s))
+	}
 	return c
 }
 

@@ -34,7 +34,8 @@ func (r *renderer) mountsOf(s topology.Service) []mount {
 		// certificate: hono.auth.validation.certPath.
 		auth := r.top.ByRole(topology.RoleAuth)[0]
 		out = append(out, certs(auth.CertFile()))
-	default:
+	}
+	if r.needsCredentials(s) {
 		out = append(out, config(CredentialsFile(s)))
 	}
 	return append(out, config(ConfigFile(s)))

@@ -46,10 +46,25 @@ func TestOptionChangesOnlyWhatItShould(t *testing.T) {
 			edit:    func(o *topology.Options) { o.TLSOff = []topology.Channel{topology.ChannelMessagingAuth} },
 			changed: []string{authCfg, msgCfg},
 			in:      map[string]string{authCfg: "insecurePortEnabled: true", msgCfg: "port: 5672\n    tlsEnabled: false"}},
-		{name: "TLS off on the internal channel",
-			edit:    func(o *topology.Options) { o.TLSOff = []topology.Channel{topology.ChannelMessagingRouter} },
-			changed: []string{httpCfg, kuraCfg, mqttCfg, msgCfg, routeCfg},
-			in:      map[string]string{routeCfg: "\"port\": 5673,\n      \"saslMechanisms\": \"PLAIN\""}},
+		{name: "TLS off on the internal channel: PLAIN for Hono Messaging and commands",
+			edit: func(o *topology.Options) { o.TLSOff = []topology.Channel{topology.ChannelMessagingRouter} },
+			changed: []string{"+config/hono-messaging.credentials", ComposeFile, perms,
+				httpCfg, kuraCfg, mqttCfg, msgCfg, routeCfg},
+			in: map[string]string{
+				routeCfg:    "\"port\": 5673,\n      \"saslMechanisms\": \"PLAIN\"",
+				msgCfg:      "credentialsPath: /run/secrets/hono-messaging.credentials",
+				perms:       "hono-messaging@HONO",
+				ComposeFile: "source: ./config/hono-messaging.credentials",
+				httpCfg:     "amqpHostname: hono-http-internal\n    credentialsPath: /run/secrets/http-adapter.credentials",
+			}},
+		{name: "TLS off from adapters to the router and on the internal channel",
+			edit: func(o *topology.Options) {
+				o.AdaptersToRouter = true
+				o.TLSOff = []topology.Channel{topology.ChannelAdapterMessaging, topology.ChannelMessagingRouter}
+			},
+			changed: []string{"+config/hono-messaging.credentials", ComposeFile, perms,
+				httpCfg, kuraCfg, mqttCfg, msgCfg, routeCfg},
+			in: map[string]string{httpCfg: "port: 5673\n    amqpHostname: hono-internal\n    credentialsPath: /run/secrets/http-adapter.credentials\n    tlsEnabled: false"}},
 		{name: "OpenSSL for the HTTP adapter",
 			edit: func(o *topology.Options) {
 				o.Engines = map[string]topology.Engine{"hono-adapter-http-vertx": topology.EngineOpenSSL}
@@ -155,5 +170,22 @@ func TestExtensionsDir(t *testing.T) {
 		if i < 0 || v[i].Source != want {
 			t.Errorf("ExtensionsDir %q: mounts %+v, want source %s", in, v, want)
 		}
+	}
+}
+
+func TestSharedListenerNeedsOneTLSSetting(t *testing.T) {
+	o := topology.DefaultOptions()
+	o.AdaptersToRouter = true
+	o.TLSOff = []topology.Channel{topology.ChannelAdapterMessaging}
+	top, err := topology.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Render(top, Options{})
+	want := "channel messaging-router (hono-service-messaging -> hono-dispatch-router.hono:5673) keeps TLS " +
+		"while adapter-messaging turns it off on the same listener, hono-dispatch-router:5673; turn TLS off " +
+		"on all of them or on none (--tls-off messaging-router --tls-off adapter-messaging)"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant  %s", err, want)
 	}
 }

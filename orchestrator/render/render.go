@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -165,6 +166,9 @@ func Render(t *topology.Topology, o Options) (*Stack, error) {
 		return nil, err
 	}
 	r := &renderer{top: t, opt: o}
+	if err := r.consistent(); err != nil {
+		return nil, err
+	}
 
 	files, err := r.configFiles()
 	if err != nil {
@@ -189,6 +193,37 @@ type renderer struct {
 }
 
 func (r *renderer) upstream() bool { return r.top.Options.Flavor == topology.FlavorUpstream }
+
+// consistent checks that every link's TLS setting is the one of the port
+// it dials. Two channels can share a listener (the router's internal one
+// serves Hono Messaging and, with adapters to the router, the adapters);
+// turning TLS off on one of them alone would leave the other speaking TLS
+// to a plain port.
+func (r *renderer) consistent() error {
+	for _, l := range r.top.Links {
+		srv, ok := r.top.Service(l.Server)
+		if !ok {
+			return fmt.Errorf("topology: link %s: no service %s", l, l.Server)
+		}
+		p, ok := srv.Port(l.Port.Name)
+		if !ok || p.TLS == l.TLS {
+			continue
+		}
+		var others []string
+		for _, o := range r.top.Links {
+			if o.Server == l.Server && o.Port.Name == l.Port.Name && o.TLS != l.TLS {
+				others = append(others, o.Channel.Key())
+			}
+		}
+		slices.Sort(others)
+		others = slices.Compact(others)
+		return fmt.Errorf("channel %s (%s) keeps TLS while %s turns it off on the same listener, "+
+			"%s:%d; turn TLS off on all of them or on none (--tls-off %s --tls-off %s)",
+			l.Channel.Key(), l, strings.Join(others, ", "), l.Server, p.Container,
+			l.Channel.Key(), strings.Join(others, " --tls-off "))
+	}
+	return nil
+}
 
 // extensionsBind is the host folder bound at /opt/hono/extensions, or "".
 func (r *renderer) extensionsBind() string {

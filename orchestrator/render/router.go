@@ -107,7 +107,12 @@ func (r *renderer) listeners(router topology.Service) []entity {
 // Hono Messaging and the adapters on "hono-internal", each adapter's command
 // connection on its own vhost.
 func (r *renderer) vhosts() []entity {
+	// Over TLS the router names a peer by its certificate (uidFormat oun);
+	// without TLS on the internal listener, by its PLAIN user name.
 	user := func(s topology.Service) string { return "Eclipse IoT;Hono;" + s.CertName }
+	if p, ok := r.top.ByRole(topology.RoleRouter)[0].Port("internal"); ok && !p.TLS {
+		user = AdapterUser
+	}
 	internalUsers := []string{}
 	for _, s := range r.top.ByRole(topology.RoleMessaging) {
 		internalUsers = append(internalUsers, user(s))

@@ -15,6 +15,7 @@ func modeOf(f File) fs.FileMode {
 	switch {
 	case f.Seed, strings.HasSuffix(f.Path, ".credentials"),
 		strings.HasSuffix(f.Path, PermissionsFile),
+		// They hold the registration assertion's signing secret.
 		strings.HasSuffix(f.Path, "hono-service-device-registry-config.yml"),
 		strings.HasSuffix(f.Path, "hono-service-messaging-config.yml"):
 		return 0o600
