@@ -1,0 +1,64 @@
+package topology
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// FileName is the file in a stack folder that records the options the stack
+// was rendered with, so that up, check and the rest act on the same
+// topology without re-reading flags.
+const FileName = "topology.json"
+
+// Save writes the options to dir/topology.json, atomically.
+func (o Options) Save(dir string) error {
+	data, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode topology options: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
+	if err != nil {
+		return fmt.Errorf("save topology: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save topology %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save topology %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save topology %s: %w", path, err)
+	}
+	return nil
+}
+
+// ErrNotRendered says a stack folder has no topology.json yet.
+var ErrNotRendered = errors.New("no topology recorded: run honoctl render (or honoctl up) first")
+
+// Load reads the options recorded in dir and builds the topology from them.
+func Load(dir string) (*Topology, error) {
+	path := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNotRendered)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load topology: %w", err)
+	}
+	var o Options
+	if err := json.Unmarshal(data, &o); err != nil {
+		return nil, fmt.Errorf("load topology %s: %w (re-render with honoctl render)", path, err)
+	}
+	t, err := New(o)
+	if err != nil {
+		return nil, fmt.Errorf("load topology %s: %w", path, err)
+	}
+	return t, nil
+}
