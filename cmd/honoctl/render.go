@@ -149,6 +149,10 @@ func runRender(c *cli.Context) error {
 	if err := st.Write(dir); err != nil {
 		return cannot("%w", err)
 	}
+	// up, check and the rest act on the topology recorded here.
+	if err := top.Options.Save(dir); err != nil {
+		return cannot("%w", err)
+	}
 
 	w := c.App.ErrWriter
 	fmt.Fprintf(w, "rendered %d services (%s, %s) into %s:\n", len(top.Services),

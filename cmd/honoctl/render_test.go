@@ -61,6 +61,10 @@ func TestRenderWritesTheStack(t *testing.T) {
 		!strings.Contains(string(b), "eclipse/hono-service-auth:0.7") {
 		t.Errorf("compose.yaml lacks the offset router port or the upstream image")
 	}
+	top, err := topology.Load(dir)
+	if err != nil || top.Options.PortOffset != 100 || top.Options.Flavor != topology.FlavorUpstream {
+		t.Errorf("recorded topology: %+v, %v", top, err)
+	}
 	if !strings.Contains(stderr, "next: honoctl up --dir "+dir) {
 		t.Errorf("stderr does not end with the next command:\n%s", stderr)
 	}
