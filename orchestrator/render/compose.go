@@ -74,6 +74,9 @@ func compat(body []byte) ([]byte, error) {
 		dropRequired(child(services.Content[i], "depends_on"))
 		shortPorts(child(services.Content[i], "ports"))
 		numericModes(child(services.Content[i], "secrets"))
+		svc := services.Content[i]
+		mebibytes(child(svc, "mem_limit"))
+		mebibytes(child(child(child(child(svc, "deploy"), "resources"), "limits"), "memory"))
 	}
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
@@ -133,6 +136,19 @@ func numericModes(secrets *yaml.Node) {
 		m.Value, m.Tag, m.Style = strconv.FormatUint(n, 10), "!!int", 0
 		m.LineComment = "# " + fmt.Sprintf("%#o", n)
 	}
+}
+
+// mebibytes writes a memory size in whole MiB as "196m", the way Hono's
+// swarm script gave it, instead of compose-go's byte count.
+func mebibytes(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	b, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil || b%(1<<20) != 0 {
+		return
+	}
+	n.Value, n.Style = strconv.FormatInt(b>>20, 10)+"m", 0
 }
 
 // child is the value of key in mapping node m, or nil.
