@@ -26,7 +26,7 @@ func mustFakeCerts(t *testing.T, dir string) {
 	}
 }
 
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+func runRenderCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(append([]string{"honoctl"}, args...), &out, &errOut)
@@ -35,7 +35,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestRenderWithoutCertsNamesTheFix(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := runCLI(t, "render", "--dir", dir)
+	code, _, stderr := runRenderCLI(t, "render", "--dir", dir)
 	if code != exitCannot || !strings.Contains(stderr, "honoctl certs --dir "+dir) {
 		t.Errorf("exit %d, stderr %q; want 2 and the certs command", code, stderr)
 	}
@@ -47,7 +47,7 @@ func TestRenderWithoutCertsNamesTheFix(t *testing.T) {
 func TestRenderWritesTheStack(t *testing.T) {
 	dir := t.TempDir()
 	mustFakeCerts(t, dir)
-	code, _, stderr := runCLI(t, "render", "--dir", dir, "--images", "upstream",
+	code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--images", "upstream",
 		"--engine", "http=openssl", "--tls-off", "messaging-auth", "--port-offset", "100")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -87,7 +87,7 @@ func TestRenderRejectsBadFlags(t *testing.T) {
 		{[]string{"--extensions", "copy"}, `extensions "copy": want bind or volume`},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, _, stderr := runCLI(t, append([]string{"render", "--dir", dir}, tt.args...)...)
+			code, _, stderr := runRenderCLI(t, append([]string{"render", "--dir", dir}, tt.args...)...)
 			if code != exitCannot || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
 			}
