@@ -127,8 +127,10 @@ func renderStack(c *cli.Context, dir string) (*topology.Topology, *render.Stack,
 		ProjectName:   render.ProjectName(dir),
 		User:          c.String("user"),
 	}
-	// A swarm gives secrets an owner and a mode; bind mounts keep the host's.
-	if ro.User == "" && o.Flavor == topology.FlavorSim && ro.Target == render.TargetCompose {
+	// Bind mounts keep the host's owners: the keys (compose) and
+	// registry-data (both targets) are readable only by their owner, who
+	// then also owns the swarm's private secrets.
+	if ro.User == "" && o.Flavor == topology.FlavorSim {
 		if ro.User, err = render.KeyUser(dir, top); err != nil {
 			return nil, nil, cannot("%w", err)
 		}
