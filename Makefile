@@ -12,7 +12,7 @@ export CGO_ENABLED := 0
 # registry; our tests remove what they create themselves.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: all build test unit e2e demo bench lint render deps clean
+.PHONY: all build test unit e2e demo bench lint render deps docker clean
 
 all: build
 
@@ -25,8 +25,12 @@ build:
 deps:
 	@scripts/install-deps.sh
 
+## docker: fail with a clear message when the Docker engine is not reachable
+docker: deps
+	@scripts/require-docker.sh
+
 ## test: unit tests and end-to-end tests against the Docker engine
-test: deps
+test: deps docker
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 

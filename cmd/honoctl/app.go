@@ -52,6 +52,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			logsCommand(),
 			checkCommand(),
+			probeCommand(),
 			demoCommand(),
 			scenariosCommand(),
 		},

@@ -1,14 +1,226 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
 
-// TODO: check is declared so that --help shows the whole command line; its
-// behaviour comes with the stack's lifecycle and checks.
+	"github.com/urfave/cli/v2"
+
+	"github.com/honoctl/honoctl/orchestrator/check"
+	"github.com/honoctl/honoctl/orchestrator/render"
+	"github.com/honoctl/honoctl/orchestrator/report"
+	"github.com/honoctl/honoctl/orchestrator/topology"
+)
+
+// ReportsDir is the folder of the stack folder where every check run leaves
+// its report as JSON and HTML, whatever --format printed.
+const ReportsDir = "reports"
+
 func checkCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "check",
-		Usage:  "(not built yet)",
-		Flags:  []cli.Flag{dirFlag()},
-		Action: notBuilt("check"),
+		Name:  "check",
+		Usage: "probe every TLS channel of the running stack and report what is wrong and how to fix it",
+		Description: "Probes each link as its client sees it: the handshake with the client's trust\n" +
+			"anchors and host name, the chain, the SAN, validity, protocol versions, weak\n" +
+			"ciphers, mutual TLS and the plain port next to the TLS one. Links between\n" +
+			"services are probed from a container on the stack network, links from\n" +
+			"applications and devices from this host through the published ports.\n" +
+			"The report is also saved as <dir>/reports/check.json and check.html.\n\n" +
+			"Exit code 0: nothing failed; 1: a check failed; 2: the checks could not run.\n\n" +
+			"Examples:\n" +
+			"  honoctl check\n" +
+			"  honoctl check --format junit --out report.xml\n" +
+			"  honoctl check --from host --verbose",
+		Flags: []cli.Flag{
+			dirFlag(),
+			&cli.StringFlag{Name: "format", Value: "table",
+				Usage: "table, json, junit or html (example: --format json)"},
+			&cli.StringFlag{Name: "out",
+				Usage: "write the report to this file instead of standard output (example: --out report.html)"},
+			&cli.BoolFlag{Name: "verbose",
+				Usage: "list passing checks too in the table (example: --verbose)"},
+			&cli.StringFlag{Name: "from", Value: "all",
+				Usage: "where probes run: all, host (published ports only) or network (example: --from host)"},
+			&cli.StringFlag{Name: "project",
+				Usage: "Compose project name of the stack; default: from the folder's name (example: --project hono)"},
+		},
+		Action: runCheck,
 	}
+}
+
+// probeCommand is what the honoctl image runs on the stack network for
+// check: the in-network probes, findings as JSON on standard output.
+func probeCommand() *cli.Command {
+	return &cli.Command{
+		Name:   "probe",
+		Hidden: true,
+		Usage:  "run the in-network probes (used by check inside the honoctl image)",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "dir", Value: "/stack",
+				Usage: "folder with topology.json and certs/ holding the clients' trust and keys"},
+		},
+		Action: func(c *cli.Context) error {
+			top, pki, err := loadCheckInputs(c.String("dir"))
+			if err != nil {
+				return err
+			}
+			fs, err := probeFrom(c.Context, top, pki, check.InNetwork)
+			if err != nil {
+				return cannot("%w", err)
+			}
+			return report.WriteJSON(c.App.Writer, &report.Report{Stack: "probe", Findings: fs})
+		},
+	}
+}
+
+func runCheck(c *cli.Context) error {
+	dir := c.String("dir")
+	format := c.String("format")
+	if !slices.Contains(report.Formats, format) {
+		return cannot("--format %q: want one of %v", format, report.Formats)
+	}
+	from := c.String("from")
+	if !slices.Contains([]string{"all", "host", "network"}, from) {
+		return cannot("--from %q: want all, host or network", from)
+	}
+	top, pki, err := loadCheckInputs(dir)
+	if err != nil {
+		return err
+	}
+	project := c.String("project")
+	if project == "" {
+		project = render.ProjectName(dir)
+	}
+
+	started := time.Now()
+	var findings []check.Finding
+	if from != "network" {
+		fs, err := probeFrom(c.Context, top, pki, check.Host)
+		if err != nil {
+			return cannot("%w", err)
+		}
+		findings = append(findings, fs...)
+	}
+	if from != "host" {
+		fs, err := probeInNetwork(c.Context, dir, project, top)
+		if err != nil {
+			return cannot("in-network probes: %w", err)
+		}
+		findings = append(findings, fs...)
+	}
+	rep := &report.Report{Stack: project, Topology: top, Findings: findings,
+		Started: started, Duration: time.Since(started)}
+
+	if err := saveReports(dir, rep); err != nil {
+		return cannot("%w", err)
+	}
+	if err := writeReport(c, rep, format); err != nil {
+		return cannot("%w", err)
+	}
+	fmt.Fprintln(c.App.ErrWriter, rep.Verdict())
+	fmt.Fprintf(c.App.ErrWriter, "report: %s\n", filepath.Join(dir, ReportsDir, "check.html"))
+	if check.Worst(findings) == check.Fail {
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d checks failed", report.Count(findings).Fail)}
+	}
+	return nil
+}
+
+// loadCheckInputs reads what the checks need of a stack folder: the
+// topology it was rendered with and the clients' trust anchors.
+func loadCheckInputs(dir string) (*topology.Topology, *check.PKI, error) {
+	top, err := topology.Load(dir)
+	if err != nil {
+		return nil, nil, cannot("%w", err)
+	}
+	pki, err := check.LoadPKI(filepath.Join(dir, render.CertsDir))
+	if err != nil {
+		return nil, nil, cannot("%w", err)
+	}
+	return top, pki, nil
+}
+
+// probeFrom runs the probes of every link reached from vantage v.
+func probeFrom(ctx context.Context, top *topology.Topology, pki *check.PKI, v check.Vantage) ([]check.Finding, error) {
+	targets, err := check.Targets(top, pki, v)
+	if err != nil {
+		return nil, err
+	}
+	return check.Run(ctx, &check.TLSProber{}, targets), nil
+}
+
+// writeReport prints the report in the chosen format to --out or stdout.
+func writeReport(c *cli.Context, rep *report.Report, format string) error {
+	o := report.Options{Verbose: c.Bool("verbose")}
+	out := c.String("out")
+	if out == "" {
+		o.Color = colorOutput(c.App.Writer)
+		return report.Write(c.App.Writer, format, rep, o)
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, format, rep, o); err != nil {
+		return err
+	}
+	return writeFileAtomic(out, buf.Bytes(), 0o644)
+}
+
+// saveReports keeps the run's JSON and HTML report in the stack folder.
+func saveReports(dir string, rep *report.Report) error {
+	reports := filepath.Join(dir, ReportsDir)
+	if err := os.MkdirAll(reports, 0o755); err != nil {
+		return fmt.Errorf("save report: %w", err)
+	}
+	for format, name := range map[string]string{"json": "check.json", "html": "check.html"} {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, format, rep, report.Options{}); err != nil {
+			return fmt.Errorf("save report: %w", err)
+		}
+		if err := writeFileAtomic(filepath.Join(reports, name), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// colorOutput is true when w is a terminal and NO_COLOR is not set.
+func colorOutput(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// writeFileAtomic writes data to path through a temporary file beside it,
+// so a reader never sees half a report.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
