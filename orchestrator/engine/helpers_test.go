@@ -97,7 +97,7 @@ func mustClean(t *testing.T, e *Engine, project string) {
 	down := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := e.Down(ctx, project, DownOptions{Volumes: true}); err != nil {
+		if _, err := e.Down(ctx, project, DownOptions{Volumes: true}); err != nil {
 			t.Errorf("clean up %s: %v", project, err)
 		}
 	}

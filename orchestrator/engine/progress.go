@@ -29,8 +29,8 @@ const (
 // Event is one step of one service (or image, network, volume).
 type Event struct {
 	// Name is the service, or "image X", "network X", "volume X".
-	Name   string
-	Step   Step
+	Name string
+	Step Step
 	// Detail says more: what it waits for, why it failed.
 	Detail string
 	// Logs are the last lines a failed service wrote.

@@ -217,7 +217,7 @@ func TestUpKeepsReplacesAndDown(t *testing.T) {
 	}
 
 	// Down leaves nothing labeled behind.
-	if err := e.Down(context.Background(), project, DownOptions{Volumes: true}); err != nil {
+	if _, err := e.Down(context.Background(), project, DownOptions{Volumes: true}); err != nil {
 		t.Fatalf("Down: %v", err)
 	}
 	if c, n, v := labeled(t, e, project); c+n+v != 0 {
