@@ -44,6 +44,8 @@ func upCommand() *cli.Command {
 				Usage: "the hono-sim binary for the sim image; default: next to honoctl (make build) (example: --sim-binary bin/hono-sim)"},
 			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Minute,
 				Usage: "how long to wait for every service to be healthy (example: --timeout 5m)"},
+			&cli.StringSliceFlag{Name: "label",
+				Usage: "KEY=VALUE label on everything up creates, beside Compose's; repeatable (example: --label ci.job=42)"},
 			&cli.StringFlag{Name: "progress", Value: "auto",
 				Usage: "progress display: auto, tty (lines updated in place) or plain (example: --progress plain)"},
 		)...),
@@ -92,12 +94,22 @@ func runUp(c *cli.Context) error {
 		return cannot("%w", err)
 	}
 
+	labels := map[string]string{}
+	for _, l := range c.StringSlice("label") {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return cannot("--label %q: want KEY=VALUE", l)
+		}
+		labels[k] = v
+	}
+
 	pr, done := progressFor(c.String("progress"), stderr)
 	defer done()
 	if err := buildImages(c, e, p, pr); err != nil {
 		return err
 	}
-	st, err := e.Up(c.Context, p, engine.UpOptions{Progress: pr, Timeout: c.Duration("timeout")})
+	st, err := e.Up(c.Context, p, engine.UpOptions{Progress: pr,
+		Timeout: c.Duration("timeout"), Labels: labels})
 	done()
 	if err != nil {
 		var se *engine.ServiceError

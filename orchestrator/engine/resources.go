@@ -38,6 +38,7 @@ func (r *upRun) ensureNetworks(ctx context.Context) error {
 		if labels == nil {
 			labels = map[string]string{}
 		}
+		maps.Copy(labels, r.o.Labels)
 		labels[LabelProject] = r.p.Name
 		labels[LabelNetwork] = key
 		labels[LabelVersion] = composeVersion
@@ -71,6 +72,7 @@ func (r *upRun) ensureVolumes(ctx context.Context) error {
 		if labels == nil {
 			labels = map[string]string{}
 		}
+		maps.Copy(labels, r.o.Labels)
 		labels[LabelProject] = r.p.Name
 		labels[LabelVolume] = key
 		labels[LabelVersion] = composeVersion

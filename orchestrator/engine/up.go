@@ -25,6 +25,10 @@ type UpOptions struct {
 	// LogLines is how many of a failed service's last log lines its
 	// failure carries. Default: 15.
 	LogLines int
+	// Labels go on every container, network and volume Up creates, beside
+	// Compose's and the file's (a CI job's id, a test's name). They are not
+	// part of the configuration hash. Default: none.
+	Labels map[string]string
 }
 
 func (o UpOptions) withDefaults() UpOptions {
@@ -241,6 +245,9 @@ func (r *upRun) run(ctx context.Context, plan map[string]*planned, orphans []con
 
 func (r *upRun) create(ctx context.Context, pl *planned) error {
 	sp := pl.spec
+	for k, v := range r.o.Labels {
+		sp.config.Labels[k] = v
+	}
 	resp, err := r.e.cli.ContainerCreate(ctx, sp.config, sp.host, sp.net, nil, sp.name)
 	if err != nil {
 		return fmt.Errorf("create container %s: %w", sp.name, err)

@@ -1,5 +1,6 @@
 // Command pinger is the engine tests' stand-in service: "pinger serve"
-// answers GET /readiness on 127.0.0.1:8088 and an echo on :7000, and
+// (or any other word: a hono-sim role, so that a rendered sim stack runs
+// on it) answers GET /readiness on 127.0.0.1:8088 and an echo on :7000, and
 // "pinger health" is its health check, as hono-sim's. Environment:
 // READY_AFTER (a duration before /readiness says 200), UNHEALTHY (never
 // ready), EXIT_CODE (exit at once with it).
@@ -19,17 +20,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: pinger serve|health")
+		fmt.Fprintln(os.Stderr, "usage: pinger serve|ROLE|health")
 		os.Exit(2)
 	}
-	switch os.Args[1] {
-	case "health":
+	if os.Args[1] == "health" {
 		os.Exit(health())
-	case "serve":
-		os.Exit(serve())
 	}
-	fmt.Fprintf(os.Stderr, "pinger: unknown command %q\n", os.Args[1])
-	os.Exit(2)
+	os.Exit(serve(os.Args[1]))
 }
 
 func health() int {
@@ -47,8 +44,11 @@ func health() int {
 	return 0
 }
 
-func serve() int {
+func serve(role string) int {
 	name := os.Getenv("NAME")
+	if name == "" {
+		name = role
+	}
 	fmt.Printf("pinger %s starting as uid %d\n", name, os.Getuid())
 	if code := os.Getenv("EXIT_CODE"); code != "" {
 		fmt.Printf("pinger %s: told to exit with %s\n", name, code)
