@@ -89,6 +89,7 @@ func TestUpSimStack(t *testing.T) {
 		t.Errorf("up's table lacks %s:\n%s", http, stdout)
 	}
 	mustSelfImage(t, s)
+	mustComposeSeesOurs(t, s)
 
 	// Again: nothing changes.
 	before := s.containerIDs()
