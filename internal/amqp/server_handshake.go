@@ -95,6 +95,7 @@ func (c *Conn) serverOpen(ctx context.Context) error {
 	fail := func(err error) error { return &ConnError{Stage: StageOpen, Addr: c.addr, Err: err} }
 	body, err := c.readNow(frameAMQP)
 	if err != nil {
+		c.closeHandshake(err)
 		return fail(err)
 	}
 	remote, ok := body.(*Open)
@@ -116,6 +117,18 @@ func (c *Conn) serverOpen(ctx context.Context) error {
 		return fail(fmt.Errorf("refused: %w", e))
 	}
 	return nil
+}
+
+// closeHandshake tells the peer why its open was not read, when the
+// failure was a bad frame rather than a broken socket: an open of our own
+// and a close with the condition (part 2, 2.4.1 wants the open first).
+func (c *Conn) closeHandshake(err error) {
+	var fe *frameError
+	if !errors.As(err, &fe) {
+		return
+	}
+	_ = c.writeNow(frameAMQP, &Open{ContainerID: c.server.ContainerID, MaxFrameSize: c.maxFrameIn})
+	_ = c.writeNow(frameAMQP, &closeFrame{err: &Error{Condition: fe.cond, Description: fe.msg}})
 }
 
 // asError turns a handler's error into the AMQP error sent to the peer.
