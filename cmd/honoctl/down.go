@@ -1,14 +1,45 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
 
-// TODO: down is declared so that --help shows the whole command line; its
-// behaviour comes with the stack's lifecycle and checks.
+	"github.com/urfave/cli/v2"
+
+	"github.com/honoctl/honoctl/orchestrator/engine"
+)
+
 func downCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "down",
-		Usage:  "(not built yet)",
-		Flags:  []cli.Flag{dirFlag()},
-		Action: notBuilt("down"),
+		Name:  "down",
+		Usage: "remove the stack's containers and network (and with --volumes its volumes)",
+		Description: "Removes what carries the stack's Compose project label, and nothing else;\n" +
+			"it needs no compose file. The certificates and rendered files stay.\n\n" +
+			"Examples:\n" +
+			"  honoctl down\n" +
+			"  honoctl down --volumes --dir /tmp/second-stack",
+		Flags: append(append([]cli.Flag{dirFlag()}, stackFlags()...),
+			&cli.BoolFlag{Name: "volumes", Usage: "remove the stack's named volumes too (example: --volumes)"}),
+		Action: runDown,
 	}
+}
+
+func runDown(c *cli.Context) error {
+	e, err := connect(c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	name := projectName(c)
+	rm, err := e.Down(c.Context, name, engine.DownOptions{Volumes: c.Bool("volumes")})
+	if err != nil {
+		return cannot("down: %w", err)
+	}
+	w := c.App.ErrWriter
+	if len(rm.Containers)+len(rm.Networks)+len(rm.Volumes) == 0 {
+		fmt.Fprintf(w, "nothing of stack %s to remove\n", name)
+		return nil
+	}
+	fmt.Fprintf(w, "removed stack %s: %d containers, %d networks, %d volumes\n",
+		name, len(rm.Containers), len(rm.Networks), len(rm.Volumes))
+	return nil
 }

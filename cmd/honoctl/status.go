@@ -1,14 +1,70 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 
-// TODO: status is declared so that --help shows the whole command line; its
-// behaviour comes with the stack's lifecycle and checks.
+	"github.com/urfave/cli/v2"
+
+	"github.com/honoctl/honoctl/orchestrator/engine"
+	"github.com/honoctl/honoctl/orchestrator/render"
+)
+
 func statusCommand() *cli.Command {
 	return &cli.Command{
-		Name:   "status",
-		Usage:  "(not built yet)",
-		Flags:  []cli.Flag{dirFlag()},
-		Action: notBuilt("status"),
+		Name:  "status",
+		Usage: "show each service's container, state, health and published ports",
+		Description: "Example:\n" +
+			"  honoctl status --dir /tmp/second-stack",
+		Flags:  append([]cli.Flag{dirFlag()}, stackFlags()...),
+		Action: runStatus,
 	}
+}
+
+func runStatus(c *cli.Context) error {
+	e, err := connect(c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	name := projectName(c)
+	st, err := e.Status(c.Context, name)
+	if err != nil {
+		return cannot("status: %w", err)
+	}
+
+	// Services of the rendered file that have no container yet show too.
+	dir := c.String("dir")
+	if _, err := os.Stat(filepath.Join(dir, render.ComposeFile)); err == nil {
+		p, err := engine.Load(c.Context, dir, name)
+		if err != nil {
+			return cannot("%w", err)
+		}
+		have := map[string]bool{}
+		for _, s := range st.Services {
+			have[s.Service] = true
+		}
+		for svc := range p.Services {
+			if !have[svc] {
+				st.Services = append(st.Services, engine.ServiceState{Service: svc,
+					Container: engine.ContainerName(p, svc), State: "not created"})
+			}
+		}
+		sort.Slice(st.Services, func(i, j int) bool { return st.Services[i].Service < st.Services[j].Service })
+	}
+	if len(st.Services) == 0 {
+		fmt.Fprintf(c.App.ErrWriter, "stack %s has no containers; start it with: honoctl up --dir %s\n", name, dir)
+		return nil
+	}
+	printTable(c.App.Writer, st)
+	ready := 0
+	for _, s := range st.Services {
+		if s.Ready() {
+			ready++
+		}
+	}
+	fmt.Fprintf(c.App.ErrWriter, "%d of %d services of stack %s ready\n", ready, len(st.Services), name)
+	return nil
 }

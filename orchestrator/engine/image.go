@@ -1,0 +1,169 @@
+package engine
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/elf"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/jsonmessage"
+)
+
+// ImageUser is the user the local images run as: the "nonroot" user of
+// distroless images. A rendered "user:" overrides it per container.
+const ImageUser = "65532:65532"
+
+// Labels honoctl puts on what it builds and creates.
+const (
+	LabelManaged = "org.honoctl.managed"
+	LabelContent = "org.honoctl.content"
+)
+
+// Image is a local image built from one binary.
+type Image struct {
+	// Ref is repo:<content hash>; repo:latest names the same image.
+	Ref string
+	ID  string
+	// Built is false when an image of the same content was already there.
+	Built bool
+}
+
+// BuildImage makes a FROM scratch image of the static binary at
+// binaryPath, at /<binary name>, as its entrypoint, run as ImageUser. It
+// is tagged repo:<content hash> and repo:latest; when the hash tag exists
+// nothing is built, so rebuilding unchanged code is a no-op. FROM scratch
+// needs no pull: this works without any registry.
+func BuildImage(ctx context.Context, cli client.APIClient, binaryPath, repo string) (*Image, error) {
+	bin, err := os.ReadFile(binaryPath)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", repo, err)
+	}
+	if err := checkStatic(binaryPath, bin); err != nil {
+		return nil, fmt.Errorf("image %s: %w", repo, err)
+	}
+	name := filepath.Base(binaryPath)
+	dockerfile := fmt.Sprintf("FROM scratch\nCOPY %s /%s\nUSER %s\nENTRYPOINT [\"/%s\"]\n",
+		name, name, ImageUser, name)
+
+	sum := sha256.New()
+	sum.Write([]byte(dockerfile))
+	sum.Write(bin)
+	hash := hex.EncodeToString(sum.Sum(nil))[:16]
+	img := &Image{Ref: repo + ":" + hash}
+
+	if ins, err := cli.ImageInspect(ctx, img.Ref); err == nil {
+		img.ID = ins.ID
+		return img, tagLatest(ctx, cli, img, repo)
+	} else if !client.IsErrNotFound(err) {
+		return nil, fmt.Errorf("image %s: %w", img.Ref, err)
+	}
+
+	tarball, err := buildContext(dockerfile, name, bin)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", img.Ref, err)
+	}
+	resp, err := cli.ImageBuild(ctx, tarball, build.ImageBuildOptions{
+		Tags:        []string{img.Ref, repo + ":latest"},
+		Labels:      map[string]string{LabelManaged: "true", LabelContent: hash},
+		Remove:      true,
+		ForceRemove: true,
+		Version:     build.BuilderV1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build image %s: %w", img.Ref, err)
+	}
+	defer resp.Body.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(resp.Body, io.Discard, 0, false, nil); err != nil {
+		return nil, fmt.Errorf("build image %s: %w", img.Ref, err)
+	}
+	ins, err := cli.ImageInspect(ctx, img.Ref)
+	if err != nil {
+		return nil, fmt.Errorf("image %s after build: %w", img.Ref, err)
+	}
+	img.ID, img.Built = ins.ID, true
+	return img, nil
+}
+
+// tagLatest points repo:latest at img when it points elsewhere.
+func tagLatest(ctx context.Context, cli client.APIClient, img *Image, repo string) error {
+	latest := repo + ":latest"
+	if ins, err := cli.ImageInspect(ctx, latest); err == nil && ins.ID == img.ID {
+		return nil
+	}
+	if err := cli.ImageTag(ctx, img.Ref, latest); err != nil {
+		return fmt.Errorf("tag %s as %s: %w", img.Ref, latest, err)
+	}
+	return nil
+}
+
+// checkStatic refuses a binary that needs a dynamic loader: there is none
+// in a FROM scratch image, and the container would die with "no such file".
+func checkStatic(path string, bin []byte) error {
+	f, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		return fmt.Errorf("%s is not a Linux executable: %w", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is linked dynamically and cannot run FROM scratch; "+
+				"build it with CGO_ENABLED=0 (make build)", path)
+		}
+	}
+	return nil
+}
+
+// buildContext is the tar the engine builds from: the Dockerfile and the
+// binary, nothing else.
+func buildContext(dockerfile, name string, bin []byte) (io.Reader, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	files := []struct {
+		name string
+		mode int64
+		data []byte
+	}{
+		{"Dockerfile", 0o644, []byte(dockerfile)},
+		{name, 0o755, bin},
+	}
+	for _, f := range files {
+		hdr := &tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.data)), Typeflag: tar.TypeReg}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(f.data); err != nil {
+			return nil, err
+		}
+	}
+	return &buf, tw.Close()
+}
+
+// MissingImageError says that a service's image is not on the engine and
+// honoctl cannot build it.
+type MissingImageError struct {
+	Service, Image string
+}
+
+func (e *MissingImageError) Error() string {
+	msg := fmt.Sprintf("image %s of service %s is not on the Docker engine", e.Image, e.Service)
+	if !strings.HasPrefix(e.Image, "honoctl/") {
+		return msg + " and cannot be pulled here (no registry access): pull it on a machine " +
+			"that has access and docker load it, or render the local stand-ins with --images sim"
+	}
+	return msg + "; honoctl builds it from its binary (make build)"
+}
+
+// isMissing tells whether err says that an image is not there.
+func isMissing(err error) bool {
+	return client.IsErrNotFound(err) || errors.Is(err, os.ErrNotExist)
+}

@@ -1,0 +1,408 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/docker/api/types/container"
+)
+
+// stackYAML is a two-service stack of the test image with what render
+// writes: a network with aliases, read-only bind mounts, a named volume, a
+// health check, a restart policy, a memory limit, a user and a published
+// port; b waits for a to be healthy.
+const stackYAML = `services:
+  a:
+    image: IMAGE
+    command: [serve]
+    environment:
+      NAME: a
+      READY_AFTER: 300ms
+    labels:
+      org.honoctl.test: PROJECT
+    user: "65532:65532"
+    restart: unless-stopped
+    mem_limit: 64m
+    networks:
+      hono:
+        aliases: [a.hono]
+    volumes:
+      - type: bind
+        source: ./config/a.txt
+        target: /run/secrets/a.txt
+        read_only: true
+      - type: volume
+        source: data
+        target: /data
+    healthcheck:
+      test: [CMD, /pinger, health]
+      interval: 250ms
+      timeout: 2s
+      retries: 20
+    ports:
+      - "127.0.0.1:PORT_A:7000/tcp"
+  b:
+    image: IMAGE
+    command: [serve]
+    environment:
+      NAME: b
+      B_OPTION: one
+    labels:
+      org.honoctl.test: PROJECT
+    restart: unless-stopped
+    networks:
+      hono:
+        aliases: [b.hono]
+    depends_on:
+      a:
+        condition: service_healthy
+    healthcheck:
+      test: [CMD, /pinger, health]
+      interval: 250ms
+      timeout: 2s
+      retries: 20
+    ports:
+      - "127.0.0.1:PORT_B:7000/tcp"
+networks:
+  hono:
+    labels:
+      org.honoctl.test: PROJECT
+volumes:
+  data:
+    labels:
+      org.honoctl.test: PROJECT
+`
+
+// testStack writes stackYAML, edited by edit, into a fresh folder and
+// loads it as project.
+type testStack struct {
+	dir, project string
+	portA, portB int
+	yaml         string
+}
+
+func newTestStack(t *testing.T, img *Image, project string) *testStack {
+	t.Helper()
+	s := &testStack{dir: t.TempDir(), project: project, portA: freePort(t), portB: freePort(t)}
+	s.yaml = strings.NewReplacer("IMAGE", img.Ref, "PROJECT", project,
+		"PORT_A", itoa(s.portA), "PORT_B", itoa(s.portB)).Replace(stackYAML)
+	mustWrite(t, s.dir, "config/a.txt", "first\n")
+	return s
+}
+
+func (s *testStack) load(t *testing.T, edits ...string) *types.Project {
+	t.Helper()
+	y := s.yaml
+	for i := 0; i+1 < len(edits); i += 2 {
+		if !strings.Contains(y, edits[i]) {
+			t.Fatalf("edit: %q not in the stack", edits[i])
+		}
+		y = strings.Replace(y, edits[i], edits[i+1], 1)
+	}
+	mustWrite(t, s.dir, ComposeFile, y)
+	p, err := Load(context.Background(), s.dir, s.project)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return p
+}
+
+func mustUp(t *testing.T, e *Engine, p *types.Project) (*Stack, *recorder) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rec := &recorder{}
+	st, err := e.Up(ctx, p, UpOptions{Progress: rec})
+	if err != nil {
+		t.Fatalf("Up: %v", err)
+	}
+	return st, rec
+}
+
+func byService(st *Stack) map[string]ServiceState {
+	m := map[string]ServiceState{}
+	for _, s := range st.Services {
+		m[s.Service] = s
+	}
+	return m
+}
+
+func TestUpKeepsReplacesAndDown(t *testing.T) {
+	e := mustEngine(t)
+	img := mustPingerImage(t, e)
+	project := projectOf(t)
+	mustClean(t, e, project)
+	s := newTestStack(t, img, project)
+
+	// A fresh up: every service healthy, in order, reachable on its port.
+	first, rec := mustUp(t, e, s.load(t))
+	got := byService(first)
+	for _, name := range []string{"a", "b"} {
+		if !got[name].Ready() || got[name].Action != ActionCreated {
+			t.Errorf("after the first up, %s is %+v; want created and healthy", name, got[name])
+		}
+	}
+	if steps := rec.steps("b"); !slices.Contains(steps, StepWaiting) || steps[len(steps)-1] != StepHealthy {
+		t.Errorf("b's steps %v: want it to wait for a and end healthy", steps)
+	}
+	mustAnswer(t, s.portB, "pinger b")
+
+	// Compose's labels, the name Compose gives, our own labels.
+	ins, err := e.cli.ContainerInspect(context.Background(), got["a"].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLabels := map[string]string{LabelProject: project, LabelService: "a", LabelNumber: "1",
+		LabelOneoff: "False", LabelWorkingDir: s.dir, "org.honoctl.test": project}
+	for k, v := range wantLabels {
+		if ins.Config.Labels[k] != v {
+			t.Errorf("label %s = %q, want %q", k, ins.Config.Labels[k], v)
+		}
+	}
+	if ins.Name != "/"+project+"-a-1" || ins.Config.User != "65532:65532" || ins.HostConfig.Memory != 64<<20 {
+		t.Errorf("container a: name %s, user %q, memory %d", ins.Name, ins.Config.User, ins.HostConfig.Memory)
+	}
+	for _, m := range ins.Mounts {
+		if m.Destination == "/run/secrets/a.txt" && (m.RW || m.Source != s.dir+"/config/a.txt") {
+			t.Errorf("bind mount %+v: want %s/config/a.txt, read-only", m, s.dir)
+		}
+	}
+	if b := ins.HostConfig.PortBindings["7000/tcp"]; len(b) != 1 || b[0].HostIP != "127.0.0.1" {
+		t.Errorf("port bindings %v: want 7000/tcp on 127.0.0.1", ins.HostConfig.PortBindings)
+	}
+	if ins.HostConfig.RestartPolicy.Name != "unless-stopped" || ins.Config.Healthcheck.Interval != 250*time.Millisecond {
+		t.Errorf("restart %v, health check %+v", ins.HostConfig.RestartPolicy, ins.Config.Healthcheck)
+	}
+
+	// The same file again: nothing changes.
+	second, _ := mustUp(t, e, s.load(t))
+	for _, svc := range second.Services {
+		if svc.Action != ActionKept || svc.ID != got[svc.Service].ID {
+			t.Errorf("second up: %s %s (%s); want kept as %s", svc.Service, svc.Action, svc.ID[:12], got[svc.Service].ID[:12])
+		}
+	}
+
+	// One option of b changes: b alone is replaced.
+	third, _ := mustUp(t, e, s.load(t, "B_OPTION: one", "B_OPTION: two"))
+	after := byService(third)
+	if after["a"].Action != ActionKept || after["a"].ID != got["a"].ID {
+		t.Errorf("a was %s, want kept", after["a"].Action)
+	}
+	if after["b"].Action != ActionReplaced || after["b"].ID == got["b"].ID || !after["b"].Ready() {
+		t.Errorf("b was %s (%s), want replaced and healthy", after["b"].Action, after["b"].State)
+	}
+
+	// A mounted file changes: its reader is replaced.
+	mustWrite(t, s.dir, "config/a.txt", "second\n")
+	fourth, _ := mustUp(t, e, s.load(t, "B_OPTION: one", "B_OPTION: two"))
+	if a := byService(fourth)["a"]; a.Action != ActionReplaced {
+		t.Errorf("after a's mounted file changed, a was %s; want replaced", a.Action)
+	}
+
+	// Logs and status see the stack.
+	var logs bytes.Buffer
+	if err := e.Logs(context.Background(), project, []string{"b"}, &logs, LogsOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "pinger b: listening") {
+		t.Errorf("logs of b: %q", logs.String())
+	}
+
+	// Down leaves nothing labeled behind.
+	if _, err := e.Down(context.Background(), project, DownOptions{Volumes: true}); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if c, n, v := labeled(t, e, project); c+n+v != 0 {
+		t.Errorf("after down: %d containers, %d networks, %d volumes labeled %s", c, n, v, project)
+	}
+}
+
+func mustAnswer(t *testing.T, port int, want string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+itoa(port), 2*time.Second)
+	if err != nil {
+		t.Fatalf("published port %d: %v", port, err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	buf := make([]byte, 64)
+	n, _ := c.Read(buf)
+	if !strings.Contains(string(buf[:n]), want) {
+		t.Errorf("port %d answered %q, want %q", port, buf[:n], want)
+	}
+}
+
+func TestUpPortTakenLeavesNothing(t *testing.T) {
+	e := mustEngine(t)
+	img := mustPingerImage(t, e)
+	project := projectOf(t)
+	mustClean(t, e, project)
+	s := newTestStack(t, img, project)
+
+	l, err := net.Listen("tcp", "127.0.0.1:"+itoa(s.portB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = e.Up(ctx, s.load(t), UpOptions{})
+	var pt *PortTakenError
+	if !errors.As(err, &pt) {
+		t.Fatalf("Up with port %d taken: %v; want a PortTakenError", s.portB, err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"127.0.0.1:" + itoa(s.portB), "service b", "process " + itoa(os.Getpid())} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not name %q", msg, want)
+		}
+	}
+	if c, n, v := labeled(t, e, project); c+n+v != 0 {
+		t.Errorf("after a failed up: %d containers, %d networks, %d volumes labeled", c, n, v)
+	}
+}
+
+func TestUpReportsFailures(t *testing.T) {
+	e := mustEngine(t)
+	img := mustPingerImage(t, e)
+	tests := []struct {
+		name       string
+		edit       []string
+		timeout    time.Duration
+		wantReason string
+		wantLog    string
+	}{
+		{"unhealthy", []string{"B_OPTION: one", "UNHEALTHY: \"yes\""}, 20 * time.Second,
+			"unhealthy: health check exited with 1: readiness: 503", "pinger b: never ready, as told"},
+		{"exits", []string{"B_OPTION: one", "EXIT_CODE: \"3\""}, 20 * time.Second,
+			"exited with code 3", "pinger b: told to exit with 3"},
+		{"too slow", []string{"READY_AFTER: 300ms", "READY_AFTER: 1h"}, 2 * time.Second,
+			"not ready after 2s (health: starting", "pinger a: listening"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			project := projectOf(t)
+			mustClean(t, e, project)
+			s := newTestStack(t, img, project)
+			p := s.load(t, tt.edit...)
+
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			rec := &recorder{}
+			_, err := e.Up(ctx, p, UpOptions{Progress: rec, Timeout: tt.timeout})
+			var se *ServiceError
+			if !errors.As(err, &se) {
+				t.Fatalf("Up: %v; want a ServiceError", err)
+			}
+			if !strings.Contains(se.Reason, tt.wantReason) {
+				t.Errorf("reason %q, want %q", se.Reason, tt.wantReason)
+			}
+			if !slices.ContainsFunc(se.Logs, func(l string) bool { return strings.Contains(l, tt.wantLog) }) {
+				t.Errorf("last log lines %q lack %q", se.Logs, tt.wantLog)
+			}
+			if steps := rec.steps(se.Service); steps[len(steps)-1] != StepFailed {
+				t.Errorf("steps of %s: %v; want it to end failed", se.Service, steps)
+			}
+			if c, n, v := labeled(t, e, project); c+n+v != 0 {
+				t.Errorf("after a failed up: %d containers, %d networks, %d volumes labeled", c, n, v)
+			}
+		})
+	}
+}
+
+func TestUpCancelledRemovesWhatItMade(t *testing.T) {
+	e := mustEngine(t)
+	img := mustPingerImage(t, e)
+	project := projectOf(t)
+	mustClean(t, e, project)
+	s := newTestStack(t, img, project)
+	p := s.load(t, "READY_AFTER: 300ms", "READY_AFTER: 1h")
+
+	// Ctrl-C while a waits to be healthy.
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	go func() {
+		for !slices.Contains(rec.steps("a"), StepStarting) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := e.Up(ctx, p, UpOptions{Progress: rec, Timeout: time.Minute})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Up cancelled: %v; want context.Canceled", err)
+	}
+	if c, n, v := labeled(t, e, project); c+n+v != 0 {
+		t.Errorf("after a cancelled up: %d containers, %d networks, %d volumes labeled", c, n, v)
+	}
+}
+
+func TestUpNamesWhatIsMissing(t *testing.T) {
+	e := mustEngine(t)
+	img := mustPingerImage(t, e)
+	project := projectOf(t)
+	s := newTestStack(t, img, project)
+	tests := []struct {
+		name string
+		edit []string
+		want string
+	}{
+		{"certificate", []string{"./config/a.txt", "./certs/a-key.pem"},
+			"service a mounts " + s.dir + "/certs/a-key.pem, which is missing; create the certificates with: honoctl certs --dir " + s.dir},
+		{"upstream image", []string{"image: " + img.Ref + "\n    command: [serve]\n    environment:\n      NAME: b",
+			"image: eclipse/hono-adapter-http-vertx:0.7\n    command: [serve]\n    environment:\n      NAME: b"},
+			"image eclipse/hono-adapter-http-vertx:0.7 of service b is not on the Docker engine and cannot be pulled here (no registry access)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.Up(context.Background(), s.load(t, tt.edit...), UpOptions{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Up: %v; want %q", err, tt.want)
+			}
+			if tt.name == "upstream image" && !strings.Contains(err.Error(), "--images sim") {
+				t.Errorf("error %q does not name --images sim", err)
+			}
+			if c, n, v := labeled(t, e, project); c+n+v != 0 {
+				t.Errorf("after a failed up: %d containers, %d networks, %d volumes labeled", c, n, v)
+			}
+		})
+	}
+}
+
+func TestBuildImage(t *testing.T) {
+	e := mustEngine(t)
+	first := mustPingerImage(t, e)
+	again := mustPingerImage(t, e)
+	if again.Built || again.ID != first.ID || again.Ref != first.Ref {
+		t.Errorf("second build of the same binary: %+v, first %+v; want the same image, not built", again, first)
+	}
+	ins, err := e.cli.ImageInspect(context.Background(), testRepo+":latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ins.ID != first.ID || ins.Config.User != ImageUser || ins.Config.Labels[LabelManaged] != "true" {
+		t.Errorf("image: id %s, user %q, labels %v", ins.ID, ins.Config.User, ins.Config.Labels)
+	}
+	if len(ins.RootFS.Layers) != 1 {
+		t.Errorf("image has %d layers; want the binary's alone", len(ins.RootFS.Layers))
+	}
+	// No shell: a command that needs one cannot start.
+	ctx := context.Background()
+	c, err := e.cli.ContainerCreate(ctx, &container.Config{Image: first.Ref, Entrypoint: []string{"/bin/sh", "-c", "true"}},
+		nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}) })
+	if err := e.cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err == nil {
+		t.Errorf("/bin/sh started in the image; want no shell")
+	}
+}
