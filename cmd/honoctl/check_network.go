@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path"
 
 	"context"
 	"github.com/honoctl/honoctl/orchestrator/check"
+	"github.com/honoctl/honoctl/orchestrator/engine"
 	"path/filepath"
 	"slices"
 
@@ -37,7 +41,69 @@ func probeFiles(top *topology.Topology) []string {
 }
 
 // probeInNetwork runs the in-network probes in a container of the honoctl
-// image on the stack network and returns their findings.
+// image on the stack network and returns their findings. The container
+// gets the probe's files one by one, read-only, and runs as the services
+// do, so it can read the keys the way they can.
 func probeInNetwork(ctx context.Context, dir, project string, top *topology.Topology) ([]check.Finding, error) {
-	return nil, fmt.Errorf("the honoctl probe image is not available yet; use --from host")
+	e, err := engine.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	p, err := engine.Load(ctx, dir, project)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureProbeImage(ctx, e); err != nil {
+		return nil, err
+	}
+	net, ok := p.Networks[render.NetworkName]
+	if !ok {
+		return nil, fmt.Errorf("%s has no network %q to probe from", filepath.Join(dir, render.ComposeFile), render.NetworkName)
+	}
+	files := map[string]string{}
+	for _, f := range probeFiles(top) {
+		files[filepath.Join(dir, f)] = path.Join(probeDir, filepath.ToSlash(f))
+	}
+	user := ""
+	if s, ok := p.Services[top.Services[0].Name]; ok {
+		user = s.User
+	}
+	res, err := e.RunOneOff(ctx, p.Name, engine.OneOff{
+		Image: selfRepo + ":latest", Network: net.Name, User: user, Files: files,
+		Cmd: []string{"probe", "--dir", probeDir}, Labels: map[string]string{engine.LabelService: "honoctl-probe"},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("the probe container ended with code %d: %s", res.ExitCode, engine.Tail(res.Stderr, 5))
+	}
+	var out struct {
+		Findings []check.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal(res.Stdout, &out); err != nil {
+		return nil, fmt.Errorf("read the probe's findings: %w", err)
+	}
+	return out.Findings, nil
+}
+
+// probeDir is where the probe container finds its files.
+const probeDir = "/stack"
+
+// ensureProbeImage builds the honoctl image from this very binary when the
+// engine lacks it (up builds it too).
+func ensureProbeImage(ctx context.Context, e *engine.Engine) error {
+	if _, err := e.Client().ImageInspect(ctx, selfRepo+":latest"); err == nil {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find honoctl's own binary: %w", err)
+	}
+	if filepath.Base(exe) != "honoctl" {
+		return fmt.Errorf("no %s:latest image on the engine; run honoctl up first", selfRepo)
+	}
+	_, err = engine.BuildImage(ctx, e.Client(), exe, selfRepo)
+	return err
 }
