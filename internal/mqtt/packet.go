@@ -39,14 +39,14 @@ type ConnackCode byte
 
 // CONNACK return codes.
 const (
-	Accepted                    ConnackCode = 0
-	RefusedProtocolVersion      ConnackCode = 1
-	RefusedIdentifierRejected   ConnackCode = 2
-	RefusedServerUnavailable    ConnackCode = 3
-	RefusedBadUsernamePassword  ConnackCode = 4
-	RefusedNotAuthorized        ConnackCode = 5
-	maxRemainingLength                      = 268435455 // section 2.2.3
-	defaultMaxPacketSize                    = 256 * 1024
+	Accepted                   ConnackCode = 0
+	RefusedProtocolVersion     ConnackCode = 1
+	RefusedIdentifierRejected  ConnackCode = 2
+	RefusedServerUnavailable   ConnackCode = 3
+	RefusedBadUsernamePassword ConnackCode = 4
+	RefusedNotAuthorized       ConnackCode = 5
+	maxRemainingLength                     = 268435455 // section 2.2.3
+	defaultMaxPacketSize                   = 256 * 1024
 )
 
 func (c ConnackCode) String() string {
