@@ -1,49 +1,26 @@
 package hono
 
 import (
-	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/honoctl/honoctl/internal/sim/config"
 )
 
-// refEntities decodes the rendered qdrouterd.json into its entities by
-// type; the sim config package does this for the role.
-func refEntities(t *testing.T) map[string][]map[string]any {
+func mustRouterConfig(t *testing.T) *config.Router {
 	t.Helper()
-	b, err := os.ReadFile(refFile("qdrouterd.json"))
+	r, err := config.LoadRouter(refFile("qdrouterd.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw [][2]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]map[string]any{}
-	for _, e := range raw {
-		var typ string
-		var attrs map[string]any
-		if err := json.Unmarshal(e[0], &typ); err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(e[1], &attrs); err != nil {
-			t.Fatal(err)
-		}
-		out[typ] = append(out[typ], attrs)
-	}
-	return out
+	return r
 }
 
 func mustPolicy(t *testing.T) *Policy {
 	t.Helper()
-	e := refEntities(t)
-	p, err := NewPolicy(e["policy"][0], e["vhost"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return NewPolicy(mustRouterConfig(t))
 }
 
 func TestPolicyAdmit(t *testing.T) {
@@ -189,24 +166,13 @@ func TestPolicyConcurrentAdmit(t *testing.T) {
 }
 
 func TestPolicyOff(t *testing.T) {
-	p, err := NewPolicy(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := NewPolicy(&config.Router{})
 	a, err := p.Admit("anything", "anyone", "h")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !a.AllowSource("x") || !a.AllowTarget("") {
 		t.Error("without a vhost policy a link was refused")
-	}
-	_, err = NewPolicy(map[string]any{"maxConnections": "many"}, nil)
-	if err == nil || !strings.Contains(err.Error(), `"maxConnections" is "many"`) {
-		t.Errorf("bad attribute: err = %v", err)
-	}
-	_, err = NewPolicy(nil, []map[string]any{{"hostname": "a"}, {"hostname": "a"}})
-	if err == nil || !strings.Contains(err.Error(), "vhost a: defined twice") {
-		t.Errorf("duplicate vhost: err = %v", err)
 	}
 }
 

@@ -1,7 +1,6 @@
 package hono
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ const (
 )
 
 // Routes is the router's address table: the "address" entities of
-// qdrouterd.json, by prefix. Unlisted addresses use Balanced, qdrouterd's
+// qdrouterd.json, by prefix (see NewRoutes). Unlisted addresses use Balanced, qdrouterd's
 // default distribution.
 type Routes struct {
 	prefixes []route // longest prefix first
@@ -30,31 +29,9 @@ type route struct {
 	dist   Distribution
 }
 
-// NewRoutes builds the table from the attributes of "address" entities
-// ("prefix" or "pattern", "distribution").
-func NewRoutes(addresses []map[string]any) (*Routes, error) {
-	r := &Routes{}
-	for i, a := range addresses {
-		prefix := stringField(a, "prefix")
-		if prefix == "" {
-			// A qdrouterd pattern "telemetry/#" is the same prefix.
-			prefix = strings.TrimSuffix(stringField(a, "pattern"), "#")
-		}
-		if prefix == "" {
-			return nil, fmt.Errorf("address %d: neither prefix nor pattern", i)
-		}
-		d := Distribution(stringField(a, "distribution"))
-		switch d {
-		case "":
-			d = Balanced
-		case Balanced, Closest, Multicast:
-		default:
-			return nil, fmt.Errorf("address %s: distribution %q (want balanced, closest or multicast)", prefix, d)
-		}
-		r.prefixes = append(r.prefixes, route{prefix, d})
-	}
+func (r *Routes) add(prefix string, d Distribution) {
+	r.prefixes = append(r.prefixes, route{prefix, d})
 	sort.SliceStable(r.prefixes, func(i, j int) bool { return len(r.prefixes[i].prefix) > len(r.prefixes[j].prefix) })
-	return r, nil
 }
 
 // Distribution returns how messages to address are distributed.

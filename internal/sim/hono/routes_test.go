@@ -3,6 +3,8 @@ package hono
 import (
 	"strings"
 	"testing"
+
+	"github.com/honoctl/honoctl/internal/sim/config"
 )
 
 type fakeConsumer struct {
@@ -14,7 +16,7 @@ func (c *fakeConsumer) Credit() int    { return c.credit }
 func (c *fakeConsumer) Unsettled() int { return c.unsettled }
 
 func TestRoutesFromReference(t *testing.T) {
-	r, err := NewRoutes(refEntities(t)["address"])
+	r, err := NewRoutes(mustRouterConfig(t).Addresses)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,10 +29,10 @@ func TestRoutesFromReference(t *testing.T) {
 			t.Errorf("%s: %s, want %s", addr, got, want)
 		}
 	}
-	r, err = NewRoutes([]map[string]any{
-		{"prefix": "a/", "distribution": "multicast"},
-		{"prefix": "a/b/", "distribution": "closest"},
-		{"pattern": "m/#", "distribution": "multicast"},
+	r, err = NewRoutes([]config.Address{
+		{Prefix: "a/", Distribution: "multicast"},
+		{Prefix: "a/b/", Distribution: "closest"},
+		{Pattern: "m/#", Distribution: "multicast"},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +42,7 @@ func TestRoutesFromReference(t *testing.T) {
 			t.Errorf("%s: %s, want %s (longest prefix wins)", addr, got, want)
 		}
 	}
-	_, err = NewRoutes([]map[string]any{{"prefix": "x/", "distribution": "random"}})
+	_, err = NewRoutes([]config.Address{{Prefix: "x/", Distribution: "random"}})
 	if err == nil || !strings.Contains(err.Error(), `distribution "random"`) {
 		t.Errorf("bad distribution: err = %v", err)
 	}
