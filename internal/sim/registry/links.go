@@ -102,6 +102,9 @@ func (s *Server) requestLink(ctx context.Context, req *amqp.LinkRequest, r hono.
 	if err != nil {
 		return err
 	}
+	if err := rcv.IssueCredit(s.credit); err != nil {
+		return err
+	}
 	for {
 		d, err := rcv.Receive(ctx)
 		if err != nil {
