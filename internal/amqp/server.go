@@ -3,8 +3,11 @@ package amqp
 import (
 	"context"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 )
 
@@ -69,40 +72,76 @@ type OpenRequest struct {
 // handler that returns an error without accepting refuses the attach.
 type LinkHandler func(ctx context.Context, req *LinkRequest) error
 
-// LinkRequest is a link the peer asked to attach.
-type LinkRequest struct {
-	Conn    *Conn
-	Session *Session
-	// Attach is the peer's attach frame: name, role, source, target,
-	// settle modes, capabilities and properties.
-	Attach *Attach
-}
-
-// Address is what the peer addressed: the target of a link on which it
-// sends, the source of one on which it receives.
-func (r *LinkRequest) Address() string { return "" }
-
-// AcceptReceiver accepts a link on which the peer sends. Our attach echoes
-// the peer's source, target and settle modes; opts set our credit,
-// capabilities and properties.
-func (r *LinkRequest) AcceptReceiver(opts *ReceiverOptions) (*Receiver, error) {
-	return nil, errNotImplemented
-}
-
-// AcceptSender accepts a link on which the peer receives.
-func (r *LinkRequest) AcceptSender(opts *SenderOptions) (*Sender, error) {
-	return nil, errNotImplemented
-}
-
 // Serve accepts connections on ln until ctx is cancelled or ln fails, and
 // serves each in its own goroutines. On return every connection has been
 // closed (amqp:connection:forced) and its goroutines have ended. It returns
 // nil after cancellation.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	return errNotImplemented
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
+	var wg sync.WaitGroup
+	defer func() {
+		stop()
+		cancel() // closes the connections still served
+		wg.Wait()
+	}()
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("accept on %s: %w", ln.Addr(), err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.ServeConn(ctx, nc)
+		}()
+	}
 }
 
-// ServeConn serves one connection and returns when it ends.
+// ServeConn serves one connection and returns when it ends, with nil when
+// it ended cleanly and the *ConnError otherwise. It takes ownership of nc.
 func (s *Server) ServeConn(ctx context.Context, nc net.Conn) error {
-	return errNotImplemented
+	c := newConn(nc, nc.RemoteAddr().String())
+	c.isServer, c.server = true, s
+	c.maxFrameIn, c.maxMessage = limits(s.MaxFrameSize, s.MaxMessageSize)
+
+	timeout := s.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	_ = nc.SetDeadline(time.Now().Add(timeout))
+	stop := context.AfterFunc(hctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	err := c.serverHandshake(hctx)
+	stop()
+	cancel()
+	if err != nil {
+		_ = c.nc.Close()
+		s.logf("AMQP handshake failed", "peer", c.addr, "err", err)
+		return err
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	c.start()
+
+	stopServe := context.AfterFunc(ctx, func() {
+		_ = c.CloseWithError(&Error{Condition: ErrConnectionForced, Description: "server shutting down"})
+	})
+	<-c.done
+	stopServe()
+	<-c.rdone
+	c.handlers.Wait()
+	if err := c.Err(); !errors.Is(err, ErrConnClosed) {
+		s.logf("AMQP connection ended", "peer", c.addr, "err", err)
+		return err
+	}
+	return nil
+}
+
+func (s *Server) logf(msg string, args ...any) {
+	if s.Logger != nil {
+		s.Logger.Debug(msg, args...)
+	}
 }

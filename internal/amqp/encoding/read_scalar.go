@@ -85,6 +85,10 @@ func (r *Reader) Long() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return r.longBody(c)
+}
+
+func (r *Reader) longBody(c byte) (int64, error) {
 	switch c {
 	case CodeByte, CodeSmallInt, CodeSmallLong:
 		v, err := r.u8()
