@@ -77,6 +77,9 @@ type TrustEntry struct {
 // A wrong password is an error: JKS files carry a keyed digest.
 func DecodeTrustStore(data []byte, password string) (entries []TrustEntry, err error) {
 	defer recoverAs(&err, "trust store")
+	if err := checkJKSBounds(data); err != nil {
+		return nil, err
+	}
 	ks := keystore.New(keystore.WithOrderedAliases())
 	if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
 		return nil, err
