@@ -1,7 +1,11 @@
 package certs
 
 import (
+	"encoding/asn1"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The lint reads files that anyone may have written. These fuzz targets
@@ -51,4 +55,48 @@ func FuzzDecodeTrustStore(f *testing.F) {
 			t.Fatal("no error and no entries")
 		}
 	})
+}
+
+// TestKeyStoreIterationBound: a key store that asks for a billion key
+// derivation iterations is refused at once instead of keeping the lint
+// busy for hours.
+func TestKeyStoreIterationBound(t *testing.T) {
+	dir := mustBasePKI(t)
+	data := mustRead(t, filepath.Join(dir, "httpKeyStore.p12"))
+	patched := withMacIterations(t, data, 1_000_000_000)
+	start := time.Now()
+	_, _, _, err := DecodeKeyStore(patched, "httpkeys")
+	if err == nil || !strings.Contains(err.Error(), "too many iterations") {
+		t.Errorf("error %v, want too many iterations", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v", d)
+	}
+	if _, _, _, err := DecodeKeyStore(data, "httpkeys"); err != nil {
+		t.Errorf("the unpatched store: %v", err)
+	}
+}
+
+// withMacIterations re-encodes a PKCS#12 file with another MAC iteration
+// count (RFC 7292 PFX and MacData).
+func withMacIterations(t *testing.T, data []byte, n int) []byte {
+	t.Helper()
+	var pfx struct {
+		Version  int
+		AuthSafe asn1.RawValue
+		MacData  struct {
+			Mac        asn1.RawValue
+			MacSalt    []byte
+			Iterations int `asn1:"optional,default:1"`
+		} `asn1:"optional"`
+	}
+	if _, err := asn1.Unmarshal(data, &pfx); err != nil {
+		t.Fatal(err)
+	}
+	pfx.MacData.Iterations = n
+	out, err := asn1.Marshal(pfx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

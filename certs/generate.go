@@ -67,6 +67,12 @@ func Generate(dir string, t *topology.Topology, o Options) (*Summary, error) {
 
 	// The CA: kept when whole and valid, else new, and then every leaf too.
 	root, inter, caReason := loadCA(dir, o)
+	if o.KeyType == "" {
+		o.KeyType = ECDSAP256
+		if caReason == "" {
+			o.KeyType, _ = keyTypeOf(inter.cert.PublicKey)
+		}
+	}
 	plans := make([]*leafPlan, len(t.Services))
 	for i, s := range t.Services {
 		p := &leafPlan{svc: s, want: ServiceKeyType(s, o.KeyType)}
@@ -269,7 +275,11 @@ func loadCA(dir string, o Options) (root, inter *ca, reason string) {
 			return nil, nil, "CA " + r
 		}
 	}
-	if k, _ := keyTypeOf(inter.cert.PublicKey); k != o.KeyType {
+	k, ok := keyTypeOf(inter.cert.PublicKey)
+	switch {
+	case !ok:
+		return nil, nil, fmt.Sprintf("CA key is %s, not a type honoctl makes", k)
+	case o.KeyType != "" && k != o.KeyType:
 		return nil, nil, fmt.Sprintf("CA key is %s, %s asked for", k, o.KeyType)
 	}
 	return root, inter, ""

@@ -183,6 +183,9 @@ func TestLintFindings(t *testing.T) {
 		{"key of another service", func(t *testing.T, dir string) {
 			mustWrite(t, filepath.Join(dir, "mqtt-adapter-key.pem"), mustRead(t, filepath.Join(dir, "kura-adapter-key.pem")))
 		}, IDKeyMatch, Fail, "mqtt-adapter-key.pem", "the key does not belong to CN=mqtt-adapter, the first certificate of mqtt-adapter-cert.pem"},
+		{"CA key swapped", func(t *testing.T, dir string) {
+			mustWrite(t, filepath.Join(dir, CAKey), mustRead(t, filepath.Join(dir, RootKey)))
+		}, IDKeyMatch, Fail, CAKey, "the key does not belong to CN=ca in ca-cert.pem"},
 		{"alias not in the SAN", func(t *testing.T, dir string) {
 			reissue(t, dir, "hono-service-device-registry", nil, func(c *x509.Certificate) {
 				c.DNSNames = []string{"hono-service-device-registry", "localhost"}

@@ -30,6 +30,9 @@ func encodeKeyStore(key crypto.Signer, leaf *x509.Certificate, chain []*x509.Cer
 // chain that came with it.
 func DecodeKeyStore(data []byte, password string) (key crypto.Signer, leaf *x509.Certificate, chain []*x509.Certificate, err error) {
 	defer recoverAs(&err, "key store")
+	if err := checkPKCS12Iterations(data); err != nil {
+		return nil, nil, nil, err
+	}
 	k, leaf, chain, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		return nil, nil, nil, err
