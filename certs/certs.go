@@ -89,8 +89,9 @@ const (
 // Options shape Generate.
 type Options struct {
 	// KeyType is the key of the CAs and the services. Default: that of the
-	// CA already in the folder, else ECDSA P-256; the Auth Server's
-	// token-signing key is RSA 2048 unless an RSA type is asked for.
+	// CA already in the folder, else ECDSA P-256. Services that can load
+	// only RSA keys get RSA 2048 unless an RSA type is asked for (see
+	// ServiceKeyType).
 	KeyType KeyType
 	// Days is the validity of service certificates. Default: DefaultDays.
 	Days int

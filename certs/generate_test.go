@@ -79,8 +79,8 @@ func TestGenerateCertificatesAsHonos(t *testing.T) {
 		}
 		_, isRSA := leaf.PublicKey.(*rsa.PublicKey)
 		_, isEC := leaf.PublicKey.(*ecdsa.PublicKey)
-		if s.Role == topology.RoleAuth && !isRSA || s.Role != topology.RoleAuth && !isEC {
-			t.Errorf("%s: key %T; want RSA for the auth server, ECDSA for the rest", s.Name, leaf.PublicKey)
+		if s.Role != topology.RoleRouter && !isRSA || s.Role == topology.RoleRouter && !isEC {
+			t.Errorf("%s: key %T; want ECDSA for the router, RSA for the Java services", s.Name, leaf.PublicKey)
 		}
 	}
 	trusted, _ := ParseCerts(mustRead(t, filepath.Join(dir, TrustedCerts)))

@@ -31,9 +31,9 @@ func certsCommand() *cli.Command {
 		Flags: []cli.Flag{
 			dirFlag(),
 			&cli.StringFlag{Name: "key-type",
-				Usage: "key of the CAs and services: ecdsa-p256 (the auth server's token key stays RSA 2048, " +
-					"Hono 0.7 signs RS256), rsa2048, rsa3072 or rsa4096; default: the existing CA's, " +
-					"else ecdsa-p256; a change makes a new CA (example: --key-type rsa4096)"},
+				Usage: "key of the CAs and services: ecdsa-p256 (the Java services still get RSA 2048: " +
+					"Hono 0.7's vert.x loads only RSA PEM keys), rsa2048, rsa3072 or rsa4096; default: the " +
+					"existing CA's, else ecdsa-p256; a change makes a new CA (example: --key-type rsa4096)"},
 			&cli.IntFlag{Name: "days", Value: certs.DefaultDays,
 				Usage: "validity of the service certificates in days (example: --days 30)"},
 			&cli.BoolFlag{Name: "force",
