@@ -35,6 +35,7 @@ func mustGenerate(t testing.TB, o Options) (string, *Summary) {
 var peerPackages = map[string]string{
 	"openssl": "openssl",
 	"keytool": "default-jdk-headless",
+	"java":    "default-jdk-headless",
 }
 
 // mustRun runs a real peer and returns its combined output; a missing peer
