@@ -20,7 +20,9 @@ func runScript(t testing.TB, dir string, kt KeyType) {
 	}
 	mustRun(t, ".", "openssl", "version") // fails naming the package when missing
 	mustRun(t, ".", "keytool", "-help")
-	if out, err := runPeer(t, ".", "bash", abs, dir, string(kt)); err != nil {
+	// Nine RSA 4096 keys one after the other take minutes on a busy
+	// machine.
+	if out, err := runPeerFor(t, 10*time.Minute, ".", "bash", abs, dir, string(kt)); err != nil {
 		t.Fatalf("%s: %v\n%s", script, err, out)
 	}
 }
