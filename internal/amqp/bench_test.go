@@ -30,7 +30,7 @@ func goamqpTelemetry() *goamqp.Message {
 	id, to, ct := any("b8c1f0e2-4a47-4f34-9d52-6a3c1e0f9e10"), "telemetry/DEFAULT_TENANT", "application/json"
 	now := time.UnixMilli(1_700_000_000_000)
 	return &goamqp.Message{
-		Properties: &goamqp.MessageProperties{MessageID: id, To: &to, ContentType: &ct, CreationTime: &now},
+		Properties:            &goamqp.MessageProperties{MessageID: id, To: &to, ContentType: &ct, CreationTime: &now},
 		ApplicationProperties: map[string]any{"device_id": "4711"},
 		Data:                  [][]byte{bytes.Repeat([]byte{'x'}, 100)},
 	}
