@@ -266,6 +266,7 @@ func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 	tctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
 	g, gctx := errgroup.WithContext(tctx)
+	w := r.e.watch(gctx, r.p.Name)
 
 	started, ready := map[string]chan struct{}{}, map[string]chan struct{}{}
 	for name := range plan {
@@ -277,7 +278,7 @@ func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 	var failure *ServiceError
 	for name, pl := range plan {
 		g.Go(func() error {
-			err := r.startOne(ctx, tctx, gctx, name, pl, started, ready)
+			err := r.startOne(ctx, tctx, gctx, name, pl, w, started, ready)
 			var se *ServiceError
 			if errors.As(err, &se) {
 				mu.Lock()
@@ -298,7 +299,7 @@ func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 
 // startOne starts one service when its dependencies are ready and waits
 // for it; ctx is Up's, tctx bounds the wait, gctx ends at the first failure.
-func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *planned,
+func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *planned, w *watcher,
 	started, ready map[string]chan struct{}) error {
 	if err := r.waitDeps(gctx, pl.svc, started, ready); err != nil {
 		return err
@@ -310,7 +311,7 @@ func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *plann
 		}
 	}
 	close(started[name])
-	if err := r.e.waitReady(gctx, name, pl.id, r.o); err != nil {
+	if err := r.e.waitReady(gctx, name, pl.id, r.o, w); err != nil {
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = r.e.timedOut(ctx, name, pl.id, r.o)
 		}
