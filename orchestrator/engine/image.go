@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -64,7 +65,7 @@ func BuildImage(ctx context.Context, cli client.APIClient, binaryPath, repo stri
 	if ins, err := cli.ImageInspect(ctx, img.Ref); err == nil {
 		img.ID = ins.ID
 		return img, tagLatest(ctx, cli, img, repo)
-	} else if !client.IsErrNotFound(err) {
+	} else if !cerrdefs.IsNotFound(err) {
 		return nil, fmt.Errorf("image %s: %w", img.Ref, err)
 	}
 
@@ -165,5 +166,5 @@ func (e *MissingImageError) Error() string {
 
 // isMissing tells whether err says that an image is not there.
 func isMissing(err error) bool {
-	return client.IsErrNotFound(err) || errors.Is(err, os.ErrNotExist)
+	return cerrdefs.IsNotFound(err) || errors.Is(err, os.ErrNotExist)
 }
