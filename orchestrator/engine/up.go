@@ -25,6 +25,9 @@ type UpOptions struct {
 	// LogLines is how many of a failed service's last log lines its
 	// failure carries. Default: 15.
 	LogLines int
+	// Pull fetches a missing image that honoctl does not build (the
+	// upstream flavor's) from its registry. Default: false, nothing pulled.
+	Pull bool
 	// Labels go on every container, network and volume Up creates, beside
 	// Compose's and the file's (a CI job's id, a test's name). They are not
 	// part of the configuration hash. Default: none.
@@ -88,7 +91,7 @@ type planned struct {
 // check). When it fails, it removes what it created.
 func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) (*Stack, error) {
 	o = o.withDefaults()
-	plan, orphans, err := e.plan(ctx, p)
+	plan, orphans, err := e.plan(ctx, p, o)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +144,7 @@ func freePorts(freed map[int]bool, c container.Summary) {
 
 // plan decides, for every service, to keep, create or replace its
 // container; orphans are containers of services no longer in p.
-func (e *Engine) plan(ctx context.Context, p *types.Project) (map[string]*planned, []container.Summary, error) {
+func (e *Engine) plan(ctx context.Context, p *types.Project, o UpOptions) (map[string]*planned, []container.Summary, error) {
 	existing, err := e.containers(ctx, p.Name)
 	if err != nil {
 		return nil, nil, err
@@ -160,6 +163,12 @@ func (e *Engine) plan(ctx context.Context, p *types.Project) (map[string]*planne
 	plan := map[string]*planned{}
 	for name, s := range p.Services {
 		img, err := e.cli.ImageInspect(ctx, s.Image)
+		if isMissing(err) && o.Pull && !isLocal(s.Image) {
+			if err = e.pull(ctx, s.Image, o.Progress); err != nil {
+				return nil, nil, &MissingImageError{Service: name, Image: s.Image, PullErr: err}
+			}
+			img, err = e.cli.ImageInspect(ctx, s.Image)
+		}
 		if isMissing(err) {
 			return nil, nil, &MissingImageError{Service: name, Image: s.Image}
 		}

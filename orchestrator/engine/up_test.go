@@ -359,7 +359,7 @@ func TestUpNamesWhatIsMissing(t *testing.T) {
 			"service a mounts " + s.dir + "/certs/a-key.pem, which is missing; create the certificates with: honoctl certs --dir " + s.dir},
 		{"upstream image", []string{"image: " + img.Ref + "\n    command: [serve]\n    environment:\n      NAME: b",
 			"image: eclipse/hono-adapter-http-vertx:0.7\n    command: [serve]\n    environment:\n      NAME: b"},
-			"image eclipse/hono-adapter-http-vertx:0.7 of service b is not on the Docker engine and cannot be pulled here (no registry access)"},
+			"image eclipse/hono-adapter-http-vertx:0.7 of service b is not on the Docker engine and was not pulled: without registry access"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
