@@ -3,13 +3,16 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/docker/api/types/container"
 )
 
 // stackYAML is a two-service stack of the test image with what render
@@ -212,6 +215,26 @@ func TestUpKeepsReplacesAndDown(t *testing.T) {
 	if !strings.Contains(logs.String(), "pinger b: listening") {
 		t.Errorf("logs of b: %q", logs.String())
 	}
+	mustFollow(t, e, project)
+
+	// A stopped container of the right configuration is started again.
+	aID := byService(fourth)["a"].ID
+	timeout := 5
+	if err := e.cli.ContainerStop(context.Background(), aID, container.StopOptions{Timeout: &timeout}); err != nil {
+		t.Fatal(err)
+	}
+	fifth, _ := mustUp(t, e, s.load(t, "B_OPTION: one", "B_OPTION: two"))
+	if a := byService(fifth)["a"]; a.ID != aID || a.Action != ActionKept || !a.Ready() {
+		t.Errorf("stopped a after up: %s %s %s; want kept, healthy again", a.ID[:12], a.Action, a.State)
+	}
+
+	// A service gone from the file is removed.
+	y := s.yaml
+	bPart := y[strings.Index(y, "  b:\n"):strings.Index(y, "\nnetworks:\n")+1]
+	sixth, rec := mustUp(t, e, s.load(t, bPart, ""))
+	if len(sixth.Services) != 1 || sixth.Services[0].Service != "a" || !slices.Contains(rec.steps("b"), StepRemoved) {
+		t.Errorf("after b left the file: %+v, b's steps %v", sixth.Services, rec.steps("b"))
+	}
 
 	// Down leaves nothing labeled behind.
 	if _, err := e.Down(context.Background(), project, DownOptions{Volumes: true}); err != nil {
@@ -235,4 +258,46 @@ func mustAnswer(t *testing.T, port int, want string) {
 	if !strings.Contains(string(buf[:n]), want) {
 		t.Errorf("port %d answered %q, want %q", port, buf[:n], want)
 	}
+}
+
+// mustFollow follows the logs of every service until a line of each is
+// there, then stops them as Ctrl-C would.
+func mustFollow(t *testing.T, e *Engine, project string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	w := &lineWatch{want: []string{"a | pinger a: listening", "b | pinger b: listening"}, done: cancel}
+	err := e.Logs(ctx, project, nil, w, LogsOptions{Follow: true})
+	if !errors.Is(err, context.Canceled) || !w.seen() {
+		t.Errorf("following logs: %v; saw all of %q: %v", err, w.want, w.seen())
+	}
+}
+
+// lineWatch calls done once every wanted line has been written to it.
+type lineWatch struct {
+	mu   sync.Mutex
+	want []string
+	buf  strings.Builder
+	done func()
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.buf.Write(p)
+	w.mu.Unlock()
+	if w.seen() {
+		w.done()
+	}
+	return len(p), nil
+}
+
+func (w *lineWatch) seen() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range w.want {
+		if !strings.Contains(w.buf.String(), l) {
+			return false
+		}
+	}
+	return true
 }
