@@ -97,9 +97,9 @@ func (f *fakeRegistry) Tenant(_ context.Context, tenant string) (hono.Tenant, er
 
 // fakeDownstream records messages; err makes Send fail.
 type fakeDownstream struct {
-	mu   sync.Mutex
-	err  error
-	got  chan *Message
+	mu  sync.Mutex
+	err error
+	got chan *Message
 }
 
 func newFakeDownstream() *fakeDownstream { return &fakeDownstream{got: make(chan *Message, 16)} }

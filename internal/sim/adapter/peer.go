@@ -165,19 +165,6 @@ func (p *peer) session() (*amqp.Session, uint64, error) {
 	return p.sess, p.gen, nil
 }
 
-// waitUp waits until the peer is connected, for tests and startup.
-func (p *peer) waitUp(ctx context.Context) error {
-	p.mu.Lock()
-	up := p.up
-	p.mu.Unlock()
-	select {
-	case <-up:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
