@@ -38,12 +38,10 @@ type downstream struct {
 	conn    *amqp.Conn
 	sess    *amqp.Session
 	lastErr error
-	// up is closed and replaced each time a connection is established.
-	up chan struct{}
 }
 
 func newDownstream(block string, cc *config.ClientConfig, log *slog.Logger) (*downstream, error) {
-	d := &downstream{addr: net.JoinHostPort(cc.Host, strconv.Itoa(cc.Port)), log: log, up: make(chan struct{})}
+	d := &downstream{addr: net.JoinHostPort(cc.Host, strconv.Itoa(cc.Port)), log: log}
 	d.opts.HostName = cc.AmqpHostname
 	if d.opts.HostName == "" {
 		d.opts.HostName = defaultDownstreamHostname
@@ -124,8 +122,6 @@ func (d *downstream) setUp(conn *amqp.Conn, sess *amqp.Session) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.conn, d.sess, d.lastErr = conn, sess, nil
-	close(d.up)
-	d.up = make(chan struct{})
 }
 
 func (d *downstream) setDown(err error) {
@@ -157,21 +153,4 @@ func (d *downstream) current() (*amqp.Conn, *amqp.Session, error) {
 func (d *downstream) State() (up bool, err error) {
 	_, _, err = d.current()
 	return err == nil, err
-}
-
-// waitUp waits until a connection is established or ctx ends.
-func (d *downstream) waitUp(ctx context.Context) error {
-	for {
-		d.mu.Lock()
-		up, ch := d.sess != nil, d.up
-		d.mu.Unlock()
-		if up {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ch:
-		}
-	}
 }
