@@ -32,6 +32,8 @@ type Service struct {
 	Servers map[string]*ServerConfig
 	// Adapter is the protocol adapter part of an adapter's server block.
 	Adapter AdapterConfig
+	// Kura is the Kura adapter's topic scheme (hono.kura).
+	Kura KuraConfig
 	// Clients holds the role's outgoing connections by prefix
 	// ("hono.auth", "hono.downstream", "hono.messaging", ...).
 	Clients map[string]*ClientConfig
@@ -159,7 +161,9 @@ func newService(role topology.Role) (*Service, schema, error) {
 		Servers: map[string]*ServerConfig{},
 		Clients: map[string]*ClientConfig{},
 		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true},
-		App:     App{HealthCheckBindAddress: "127.0.0.1", MaxInstances: 0},
+		Kura: KuraConfig{ControlPrefix: "$EDC", CtrlMsgContentType: "application/vnd.eclipse.kura-control",
+			DataMsgContentType: "application/vnd.eclipse.kura-data"},
+		App: App{HealthCheckBindAddress: "127.0.0.1", MaxInstances: 0},
 	}
 	svc.AuthService.Signing.TokenExpiration = 600
 	svc.Registry.Signing.TokenExpiration = 600
@@ -189,7 +193,9 @@ func newService(role topology.Role) (*Service, schema, error) {
 		secs = append(secs,
 			section{"hono.auth.validation", &svc.AuthValidation},
 			section{"hono.messaging.validation", &svc.MessagingValidation})
-	default: // adapters
+	case topology.RoleKuraAdapter:
+		secs = append(secs, section{b.servers[0], &svc.Adapter}, section{b.servers[0], &svc.Kura})
+	default: // the HTTP and MQTT adapters
 		secs = append(secs, section{b.servers[0], &svc.Adapter})
 	}
 	sch, err := newSchema(secs...)

@@ -94,6 +94,14 @@ type AdapterConfig struct {
 	Realm                  string `hono:"realm"`
 }
 
+// KuraConfig is what KuraAdapterProperties add to hono.kura: the Kura topic
+// scheme's control prefix and the content types of the two message kinds.
+type KuraConfig struct {
+	ControlPrefix      string `hono:"controlPrefix"`
+	CtrlMsgContentType string `hono:"ctrlMsgContentType"`
+	DataMsgContentType string `hono:"dataMsgContentType"`
+}
+
 // ClientConfig is a Hono ClientConfigProperties block, for example hono.auth
 // in the registry or hono.messaging in an adapter.
 type ClientConfig struct {

@@ -135,9 +135,25 @@ type State struct {
 // Describe returns the negotiated version and cipher and the subject of
 // the peer's certificate, if it sent one.
 func Describe(cs tls.ConnectionState) State {
-	s := State{Version: tls.VersionName(cs.Version), Cipher: tls.CipherSuiteName(cs.CipherSuite)}
+	s := State{Version: VersionName(cs.Version), Cipher: tls.CipherSuiteName(cs.CipherSuite)}
 	if len(cs.PeerCertificates) > 0 {
 		s.Peer = cs.PeerCertificates[0].Subject.String()
 	}
 	return s
+}
+
+// VersionName names a TLS version the way Hono's secureProtocols does
+// ("TLSv1.2"), so that logs and configuration read alike.
+func VersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS10:
+		return "TLSv1"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	}
+	return tls.VersionName(v)
 }
