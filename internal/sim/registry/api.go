@@ -57,6 +57,10 @@ func parseRequest(target hono.Resource, msg *amqp.Message) (*request, error) {
 		req.appCorrID = v
 	}
 	req.deviceID, _ = msg.ApplicationProperties[propDeviceID].(string)
+	if target.Endpoint() == EndpointTenant {
+		// The tenant API's link has no tenant; a request may name one.
+		req.tenant, _ = msg.ApplicationProperties[propTenantID].(string)
+	}
 	req.gatewayID, _ = msg.ApplicationProperties[propGatewayID].(string)
 
 	switch target.Endpoint() {
@@ -181,6 +185,9 @@ func (s *Server) getCredentials(req *request) (*response, error) {
 
 func (s *Server) getTenant(req *request) (*response, error) {
 	id, _ := req.body["tenant-id"].(string)
+	if id == "" {
+		id = req.tenant
+	}
 	dn, _ := req.body["subject-dn"].(string)
 	var t hono.Tenant
 	var ok bool

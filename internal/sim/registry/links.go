@@ -102,6 +102,9 @@ func (s *Server) requestLink(ctx context.Context, req *amqp.LinkRequest, r hono.
 	if err != nil {
 		return err
 	}
+	if err := rcv.IssueCredit(s.credit); err != nil {
+		return err
+	}
 	for {
 		d, err := rcv.Receive(ctx)
 		if err != nil {
@@ -132,8 +135,8 @@ func (s *Server) handleRequest(ctx context.Context, target hono.Resource, tok *h
 		_ = d.Reject(&amqp.Error{Condition: amqp.ErrIllegalState, Description: "unsubscribed reply-to address"})
 		return
 	}
-	if !tok.Authorities.AllowedOperation(target, req.subject) {
-		s.log.Debug("unauthorized request", "user", tok.Name, "target", target.String(), "operation", req.subject)
+	if res, ok := authzResource(target, req); ok && !tok.Authorities.AllowedOperation(res, req.subject) {
+		s.log.Debug("unauthorized request", "user", tok.Name, "resource", res.String(), "operation", req.subject)
 		_ = d.Reject(&amqp.Error{Condition: amqp.ErrUnauthorizedAccess, Description: "unauthorized"})
 		return
 	}
@@ -141,6 +144,14 @@ func (s *Server) handleRequest(ctx context.Context, target hono.Resource, tok *h
 	if err != nil {
 		_ = d.Reject(&amqp.Error{Condition: amqp.ErrDecodeError, Description: "malformed payload"})
 		return
+	}
+	if target.Endpoint() == EndpointTenant && resp.tenant != "" && resp.payload != nil {
+		// TenantAmqpEndpoint.filterResponse: the client must be allowed
+		// the operation on the tenant it gets.
+		res := hono.Resource{Path: []string{EndpointTenant, resp.tenant}}
+		if !tok.Authorities.AllowedOperation(res, req.subject) {
+			resp = &response{status: hono.StatusForbidden, tenant: resp.tenant}
+		}
 	}
 	_ = d.Accept()
 	reply, err := resp.message(target.Endpoint(), req)
@@ -151,4 +162,18 @@ func (s *Server) handleRequest(ctx context.Context, target hono.Resource, tok *h
 	if _, err := snd.SendAsync(ctx, reply); err != nil {
 		s.log.Debug("cannot send response", "reply_to", req.replyTo, "err", err)
 	}
+}
+
+// authzResource is the resource a request's operation is checked on: the
+// link's target, except for the tenant API, which checks
+// tenant/<tenant_id> when the request names a tenant and otherwise checks
+// the response (TenantAmqpEndpoint.isAuthorized).
+func authzResource(target hono.Resource, req *request) (hono.Resource, bool) {
+	if target.Endpoint() != EndpointTenant {
+		return target, true
+	}
+	if req.tenant == "" {
+		return hono.Resource{}, false
+	}
+	return hono.Resource{Path: []string{EndpointTenant, req.tenant}}, true
 }
