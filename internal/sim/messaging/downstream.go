@@ -12,6 +12,7 @@ import (
 
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
 
@@ -33,6 +34,7 @@ type downstream struct {
 	addr string
 	opts amqp.ConnOptions
 	log  *slog.Logger
+	link *health.Link // required: no router, not ready
 
 	mu      sync.Mutex
 	conn    *amqp.Conn
@@ -40,8 +42,9 @@ type downstream struct {
 	lastErr error
 }
 
-func newDownstream(block string, cc *config.ClientConfig, log *slog.Logger) (*downstream, error) {
+func newDownstream(block string, cc *config.ClientConfig, status *health.Status, log *slog.Logger) (*downstream, error) {
 	d := &downstream{addr: net.JoinHostPort(cc.Host, strconv.Itoa(cc.Port)), log: log}
+	d.link = status.Link(block, d.addr, true)
 	d.opts.HostName = cc.AmqpHostname
 	if d.opts.HostName == "" {
 		d.opts.HostName = defaultDownstreamHostname
@@ -122,6 +125,7 @@ func (d *downstream) setUp(conn *amqp.Conn, sess *amqp.Session) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.conn, d.sess, d.lastErr = conn, sess, nil
+	d.link.Connected(conn.TLS())
 }
 
 func (d *downstream) setDown(err error) {
@@ -132,6 +136,7 @@ func (d *downstream) setDown(err error) {
 		err = errors.New("connection closed")
 	}
 	d.lastErr = err
+	d.link.Failed(err)
 }
 
 // current returns the open session, or nil and why there is none.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
 	"github.com/honoctl/honoctl/internal/sim/router"
@@ -30,7 +32,7 @@ func ctxT(t *testing.T) context.Context {
 func startAuth(t *testing.T, st *simtest.Stack) string {
 	t.Helper()
 	log := simtest.NewLogger(t)
-	s, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), log.Logger)
+	s, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +54,7 @@ func startRouter(t *testing.T, st *simtest.Stack, authAddr string, internal net.
 		cfg.AuthServicePlugins[name] = p
 	}
 	log := simtest.NewLogger(t)
-	r, err := router.New(cfg, log.Logger)
+	r, err := router.New(cfg, health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +85,7 @@ func startMessaging(t *testing.T, st *simtest.Stack, authAddr, downstream string
 	env = append([]string{"HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT=" + aport,
 		"HONO_DOWNSTREAM_HOST=" + dhost, "HONO_DOWNSTREAM_PORT=" + dport}, env...)
 	log := simtest.NewLogger(t)
-	s, err := New(st.Config(t, topology.RoleMessaging, "hono-service-messaging", env...), log.Logger)
+	s, err := New(st.Config(t, topology.RoleMessaging, "hono-service-messaging", env...), health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +110,9 @@ func newChain(t *testing.T, address string) *chain {
 	external := startRouter(t, st, authAddr, internal)
 	srv, addr, _ := startMessaging(t, st, authAddr, internal.Addr().String())
 	waitDownstream(t, srv)
+	if r, c := readiness(t, srv, "hono.downstream"); r.Outcome != "UP" || c.Data.TLS == nil {
+		t.Errorf("readiness %s, downstream %+v; want UP with the TLS state", r.Outcome, c)
+	}
 
 	conn, err := goamqp.Dial(ctxT(t), "amqps://"+external, &goamqp.ConnOptions{
 		TLSConfig: st.ClientTLS(t, "localhost", ""), SASLType: goamqp.SASLTypePlain("consumer@HONO", "verysecret")})
@@ -221,7 +226,9 @@ func TestEventsThroughMessaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- snd.Send(ctxT(t), deviceMessage(t, "4711", assertion(t, "DEFAULT_TENANT", "4711")), nil) }()
+	go func() {
+		done <- snd.Send(ctxT(t), deviceMessage(t, "4711", assertion(t, "DEFAULT_TENANT", "4711")), nil)
+	}()
 	msg, err := c.consumer.Receive(ctxT(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -341,8 +348,22 @@ func TestReconnectsToRouter(t *testing.T) {
 	waitDownstream(t, srv)
 }
 
+// readiness finds the readiness check with id.
+func readiness(t *testing.T, s *Server, id string) (health.Report, health.Check) {
+	t.Helper()
+	r := s.status.Report()
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return r, c
+		}
+	}
+	t.Fatalf("no readiness check %q in %+v", id, r)
+	return r, health.Check{}
+}
+
 // TestRouterCertificateExpired: Hono Messaging reports the router's
-// expired certificate as the reason it has no downstream connection.
+// expired certificate as the reason it has no downstream connection, in
+// its log and its readiness.
 func TestRouterCertificateExpired(t *testing.T) {
 	st := simtest.NewStack(t)
 	st.ReissueLeaf(t, "qdrouter", []string{"hono-dispatch-router", "localhost"}, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
@@ -355,6 +376,10 @@ func TestRouterCertificateExpired(t *testing.T) {
 	}
 	if up, err := srv.Downstream(); up || err == nil {
 		t.Errorf("Downstream() = %v, %v; want down", up, err)
+	}
+	r, c := readiness(t, srv, "hono.downstream")
+	if r.Outcome != "DOWN" || c.Status != "DOWN" || !strings.Contains(c.Data.Error, "expired") {
+		t.Errorf("readiness %s, downstream check %+v; want DOWN naming the expired certificate", r.Outcome, c)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
@@ -38,7 +39,7 @@ func newRouterStack(t *testing.T, st *simtest.Stack, authAddr string) *routerSta
 	t.Helper()
 	if authAddr == "" {
 		alog := simtest.NewLogger(t)
-		as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), alog.Logger)
+		as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +50,7 @@ func newRouterStack(t *testing.T, st *simtest.Stack, authAddr string) *routerSta
 	cfg := st.Router(t)
 	pointPlugin(t, cfg, authAddr)
 	log := simtest.NewLogger(t)
-	r, err := New(cfg, log.Logger)
+	r, err := New(cfg, health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
