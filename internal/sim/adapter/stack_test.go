@@ -42,7 +42,7 @@ func startStack(t *testing.T) *stack {
 	s := &stack{st: simtest.NewStack(t)}
 
 	// Auth Server.
-	authSrv, err := auth.New(s.st.Config(t, topology.RoleAuth, "hono-service-auth"), simtest.NewLogger(t).Logger)
+	authSrv, err := auth.New(s.st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), simtest.NewLogger(t).Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func startStack(t *testing.T) *stack {
 		p.Host, p.Port = ah, config.Port(n)
 		rcfg.AuthServicePlugins[name] = p
 	}
-	r, err := router.New(rcfg, simtest.NewLogger(t).Logger)
+	r, err := router.New(rcfg, health.NewStatus(), simtest.NewLogger(t).Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +77,14 @@ func startStack(t *testing.T) *stack {
 	// Hono Messaging and the Device Registry, both validating with Auth.
 	authEnv := []string{"HONO_AUTH_HOST=" + ah, "HONO_AUTH_PORT=" + ap}
 	msg, err := messaging.New(s.st.Config(t, topology.RoleMessaging, "hono-service-messaging",
-		append(authEnv, "HONO_DOWNSTREAM_HOST=localhost", "HONO_DOWNSTREAM_PORT="+ip)...), simtest.NewLogger(t).Logger)
+		append(authEnv, "HONO_DOWNSTREAM_HOST=localhost", "HONO_DOWNSTREAM_PORT="+ip)...), health.NewStatus(), simtest.NewLogger(t).Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	msgLn := simtest.Listen(t)
 	simtest.Run(t, func(ctx context.Context) error { return msg.Serve(ctx, auth.Ports{Secure: msgLn}) })
 	reg, err := registry.New(s.st.Config(t, topology.RoleRegistry, "hono-service-device-registry", authEnv...),
-		simtest.NewLogger(t).Logger)
+		health.NewStatus(), simtest.NewLogger(t).Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
