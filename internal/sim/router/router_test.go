@@ -349,3 +349,36 @@ func TestAuthServerDown(t *testing.T) {
 		t.Error("the router does not say the Auth Server is unavailable")
 	}
 }
+
+// TestProtonSenderExternal: a Qpid Proton client with Hono Messaging's
+// certificate logs in with SASL EXTERNAL on 5673 (vhost hono-internal) and
+// its telemetry reaches a consumer on 5671; with a certificate the policy
+// does not list, it is refused.
+func TestProtonSenderExternal(t *testing.T) {
+	st := simtest.NewStack(t)
+	rs := newRouterStack(t, st, "")
+	rcv, err := rs.consumer(t, "consumer@HONO", "verysecret").NewReceiver(ctxT(t), "telemetry/DEFAULT_TENANT", &goamqp.ReceiverOptions{Credit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(rs.internal)
+	p := simtest.StartProton(t, "send", "amqps://localhost:"+port, "telemetry/DEFAULT_TENANT", "1",
+		st.File("trusted-certs.pem"), st.File("hono-messaging-cert.pem"), st.File("hono-messaging-key.pem"), "hono-internal")
+	msg, err := rcv.Receive(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rcv.AcceptMessage(ctxT(t), msg)
+	if string(msg.GetData()) != "proton-0" {
+		t.Errorf("received %q from the Proton sender", msg.GetData())
+	}
+	if l := p.Next(t, 10*time.Second); l != "accepted" {
+		t.Errorf("Proton sender: %s, want accepted", l)
+	}
+
+	refused := simtest.StartProton(t, "send", "amqps://localhost:"+port, "telemetry/DEFAULT_TENANT", "1",
+		st.File("trusted-certs.pem"), st.File("device-registry-cert.pem"), st.File("device-registry-key.pem"), "hono-internal")
+	if l := refused.Next(t, 10*time.Second); !strings.Contains(l, "closed") || !strings.Contains(l, "amqp:resource-limit-exceeded") {
+		t.Errorf("Proton sender with device-registry's certificate: %s, want closed with amqp:resource-limit-exceeded", l)
+	}
+}
