@@ -24,11 +24,14 @@ func (l *linter) lintService(s topology.Service) {
 	l.lintSAN(s, leaf)
 	l.lintLeafUsage(s, leaf)
 	l.run(IDKeyType, s.CertFile())
-	if _, isRSA := leaf.PublicKey.(*rsa.PublicKey); s.Role == topology.RoleAuth && !isRSA {
-		l.fail(IDKeyType, s.CertFile(), "issue it an RSA key: honoctl certs --force (the default gives "+
-			"the auth server RSA 2048)",
-			"the Auth Server's key is %s: Hono 0.7 signs tokens RS256 with %s and loads only RSA keys",
-			describeKey(leaf.PublicKey), s.KeyFile())
+	if _, isRSA := leaf.PublicKey.(*rsa.PublicKey); NeedsRSA(s) && !isRSA {
+		why := "Hono 0.7 loads PEM keys with vert.x 3.5.3, which reads only RSA keys"
+		if s.Role == topology.RoleAuth {
+			why += ", and the Auth Server signs tokens RS256 with " + s.KeyFile()
+		}
+		l.fail(IDKeyType, s.CertFile(), "issue it an RSA key: honoctl certs --force --dir <stack> "+
+			"(honoctl gives the Java services RSA 2048 unless told rsa3072 or rsa4096)",
+			"the key of %s is %s: %s", s.Name, describeKey(leaf.PublicKey), why)
 	}
 	if key != nil {
 		l.lintKeyStore(s, key, leaf)

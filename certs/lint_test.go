@@ -61,7 +61,8 @@ func TestMain(m *testing.M) {
 }
 
 // reissue replaces service svc's key and certificate with ones the CA in
-// dir signs from the template edit shapes; key nil makes an ECDSA key.
+// dir signs from the template edit shapes; key nil makes a key of the type
+// Generate would.
 func reissue(t *testing.T, dir, svc string, key crypto.Signer, edit func(*x509.Certificate)) {
 	t.Helper()
 	s := topology.Default().MustService(svc)
@@ -70,7 +71,7 @@ func reissue(t *testing.T, dir, svc string, key crypto.Signer, edit func(*x509.C
 		t.Fatal(err)
 	}
 	if key == nil {
-		key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		key = mustKey(t, ServiceKeyType(s, ECDSAP256))
 	}
 	tmpl, err := leafTemplate(s, testNow, DefaultDays)
 	if err != nil {
@@ -183,6 +184,9 @@ func TestLintFindings(t *testing.T) {
 		{"key of another service", func(t *testing.T, dir string) {
 			mustWrite(t, filepath.Join(dir, "mqtt-adapter-key.pem"), mustRead(t, filepath.Join(dir, "kura-adapter-key.pem")))
 		}, IDKeyMatch, Fail, "mqtt-adapter-key.pem", "the key does not belong to CN=mqtt-adapter, the first certificate of mqtt-adapter-cert.pem"},
+		{"CA key swapped", func(t *testing.T, dir string) {
+			mustWrite(t, filepath.Join(dir, CAKey), mustRead(t, filepath.Join(dir, RootKey)))
+		}, IDKeyMatch, Fail, CAKey, "the key does not belong to CN=ca in ca-cert.pem"},
 		{"alias not in the SAN", func(t *testing.T, dir string) {
 			reissue(t, dir, "hono-service-device-registry", nil, func(c *x509.Certificate) {
 				c.DNSNames = []string{"hono-service-device-registry", "localhost"}
@@ -247,8 +251,11 @@ func TestLintFindings(t *testing.T) {
 			reissue(t, dir, "hono-adapter-kura", nil, func(c *x509.Certificate) { c.SignatureAlgorithm = x509.SHA1WithRSA })
 		}, IDKeyStrength, Fail, "kura-adapter-cert.pem", "CN=kura-adapter is signed with SHA1-RSA, which TLS peers reject"},
 		{"ECDSA key for the auth server", func(t *testing.T, dir string) {
-			reissue(t, dir, "hono-service-auth", nil, nil)
-		}, IDKeyType, Fail, "auth-server-cert.pem", "the Auth Server's key is ecdsa-p256: Hono 0.7 signs tokens RS256 with auth-server-key.pem and loads only RSA keys"},
+			reissue(t, dir, "hono-service-auth", mustKey(t, ECDSAP256), nil)
+		}, IDKeyType, Fail, "auth-server-cert.pem", "the key of hono-service-auth is ecdsa-p256: Hono 0.7 loads PEM keys with vert.x 3.5.3, which reads only RSA keys, and the Auth Server signs tokens RS256 with auth-server-key.pem"},
+		{"ECDSA key for an adapter", func(t *testing.T, dir string) {
+			reissue(t, dir, "hono-adapter-mqtt-vertx", mustKey(t, ECDSAP256), nil)
+		}, IDKeyType, Fail, "mqtt-adapter-cert.pem", "the key of hono-adapter-mqtt-vertx is ecdsa-p256: Hono 0.7 loads PEM keys with vert.x 3.5.3, which reads only RSA keys"},
 		{"key readable by others", func(t *testing.T, dir string) {
 			os.Chmod(filepath.Join(dir, "qdrouter-key.pem"), 0o644)
 		}, IDKeyMode, Warn, "qdrouter-key.pem", "private key readable by group or others (mode 0644)"},
@@ -330,4 +337,21 @@ func dump(fs []Finding) string {
 		b.WriteString("  " + string(f.Status) + " " + f.Check + " " + f.File + ": " + f.Message + "\n")
 	}
 	return b.String()
+}
+
+// keyCache hands out keys by type: RSA key generation is slow, and the
+// breakages need fresh certificates, not fresh keys.
+var keyCache sync.Map
+
+func mustKey(t *testing.T, k KeyType) crypto.Signer {
+	t.Helper()
+	if v, ok := keyCache.Load(k); ok {
+		return v.(crypto.Signer)
+	}
+	key, err := newKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyCache.Store(k, key)
+	return key
 }

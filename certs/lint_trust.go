@@ -25,10 +25,23 @@ func (l *linter) lintTrust() {
 		}
 		l.lintCA(TrustedCerts, c)
 	}
-	for _, f := range []string{CACert, RootCert} {
-		if certs := l.readCerts(f, true, ""); len(certs) > 0 {
-			l.lintIssuedBy(f, certs[0], certs[1:])
-			l.lintValidity(f, certs[0])
+	// The CA's own files are optional: a stack needs only the bundle.
+	for _, f := range []struct{ cert, key string }{{CACert, CAKey}, {RootCert, RootKey}} {
+		certs := l.readCerts(f.cert, true, "")
+		if len(certs) == 0 {
+			continue
+		}
+		l.lintIssuedBy(f.cert, certs[0], certs[1:])
+		l.lintValidity(f.cert, certs[0])
+		if !l.exists(f.key) {
+			continue
+		}
+		if key := l.readKey(f.key); key != nil {
+			l.run(IDKeyMatch, f.key)
+			if !keyMatches(key, certs[0].PublicKey) {
+				l.fail(IDKeyMatch, f.key, "put the CA's key there, or make a new CA: honoctl certs --force --dir <stack>",
+					"the key does not belong to %s in %s: certificates cannot be issued from this CA", name(certs[0]), f.cert)
+			}
 		}
 	}
 	l.lintTrustStore()

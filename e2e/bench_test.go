@@ -42,3 +42,38 @@ func benchStack(b *testing.B) *stack {
 	s.useStandin()
 	return s
 }
+
+// BenchmarkUpAgainstDockerCompose alternates the two on one stack, so that
+// a machine shared with other work loads both alike, and reports each's
+// seconds to healthy and their ratio (honoctl / docker-compose; below 1 is
+// faster).
+func BenchmarkUpAgainstDockerCompose(b *testing.B) {
+	s := benchStack(b)
+	services := len(strings.Fields(s.dockerCompose("config", "--services")))
+	s.mustHonoctl("up")
+	var ours, theirs time.Duration
+	n := 0
+	for b.Loop() {
+		runs := []func(){
+			func() { s.mustHonoctl("up") },
+			func() { s.dockerCompose("up", "-d"); s.waitReady(services, 2*time.Minute) },
+		}
+		if n%2 == 1 {
+			runs[0], runs[1] = runs[1], runs[0]
+		}
+		for i, run := range runs {
+			s.down()
+			start := time.Now()
+			run()
+			if (i == 0) == (n%2 == 0) {
+				ours += time.Since(start)
+			} else {
+				theirs += time.Since(start)
+			}
+		}
+		n++
+	}
+	b.ReportMetric(ours.Seconds()/float64(n), "honoctl-s/op")
+	b.ReportMetric(theirs.Seconds()/float64(n), "compose-s/op")
+	b.ReportMetric(ours.Seconds()/theirs.Seconds(), "ratio")
+}

@@ -6,8 +6,12 @@ import (
 	"log/slog"
 
 	"github.com/honoctl/honoctl/internal/sim/adapter"
+	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/config"
 	"github.com/honoctl/honoctl/internal/sim/health"
+	"github.com/honoctl/honoctl/internal/sim/messaging"
+	"github.com/honoctl/honoctl/internal/sim/registry"
+	"github.com/honoctl/honoctl/internal/sim/router"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -23,8 +27,7 @@ type role struct {
 // loaded, its warnings logged, and the health server started on
 // hono.app.healthCheckPort before run is called.
 //
-// Roles with a Hono YAML file implement this signature (the simcore
-// branch's auth, registry and messaging add their entries to roles below).
+// Roles with a Hono YAML file implement this signature.
 type Hono func(ctx context.Context, cfg *config.Service, status *health.Status, log *slog.Logger) error
 
 // roles is the dispatch table, by the name given as first argument
@@ -42,7 +45,22 @@ var roles = map[string]role{
 		service: "Hono Kura adapter (eclipse/hono-adapter-kura:0.7)",
 		start:   honoRole(topology.RoleKuraAdapter, adapter.RunKura),
 	},
-	// The simcore branch adds auth, registry, messaging and router here.
+	string(topology.RoleAuth): {
+		service: "Hono Auth Server (eclipse/hono-service-auth:0.7)",
+		start:   honoRole(topology.RoleAuth, auth.Run),
+	},
+	string(topology.RoleRegistry): {
+		service: "Hono Device Registry (eclipse/hono-service-device-registry:0.7)",
+		start:   honoRole(topology.RoleRegistry, registry.Run),
+	},
+	string(topology.RoleMessaging): {
+		service: "Hono Messaging (eclipse/hono-service-messaging:0.7)",
+		start:   honoRole(topology.RoleMessaging, messaging.Run),
+	},
+	string(topology.RoleRouter): {
+		service: "Qpid Dispatch Router (enmasseproject/qdrouterd-base:1.1.0)",
+		start:   routerRole(router.Run),
+	},
 }
 
 // honoRole wraps run with the configuration and health plumbing of r.
@@ -72,8 +90,7 @@ func honoRole(r topology.Role, run Hono) func(context.Context, []string, *slog.L
 	}
 }
 
-// RouterRole runs the Dispatch Router stand-in from its qdrouterd.json;
-// the simcore branch implements it.
+// RouterRole runs the Dispatch Router stand-in from its qdrouterd.json.
 type RouterRole func(ctx context.Context, cfg *config.Router, status *health.Status, log *slog.Logger) error
 
 // routerRole reads "-c FILE" like qdrouterd, and serves health on
@@ -106,5 +123,3 @@ func routerRole(run RouterRole) func(context.Context, []string, *slog.Logger) er
 		return run(ctx, cfg, status, log)
 	}
 }
-
-var _ = routerRole // used once the router entry is added

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -57,6 +58,12 @@ func runCertsLint(c *cli.Context) error {
 		return err
 	}
 	findings := certs.Lint(pki, top, time.Now())
+	// Hints name the stack folder where there is one.
+	if filepath.Clean(pki) == filepath.Join(stack, render.CertsDir) {
+		for i := range findings {
+			findings[i].Hint = strings.ReplaceAll(findings[i].Hint, "<stack>", stack)
+		}
+	}
 	printFindings(c.App.Writer, findings, c.Bool("all"))
 	return verdict(c.App.ErrWriter, pki, findings)
 }

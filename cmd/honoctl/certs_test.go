@@ -114,7 +114,8 @@ func TestCertsLint(t *testing.T) {
 		t.Errorf("exit %d, want 1", code)
 	}
 	if !strings.Contains(stdout, "fail  pki.missing       mqtt-adapter-key.pem: missing in "+pki) ||
-		!strings.Contains(stdout, "hint: put the service's private key there") {
+		!strings.Contains(stdout, "hint: put the service's private key there") ||
+		!strings.Contains(stdout, "honoctl certs --dir "+dir+" (keeps the CA") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 	if !strings.Contains(stderr, "1 failed") {

@@ -108,7 +108,7 @@ func runUp(c *cli.Context) error {
 	if err := buildImages(c, e, p, pr); err != nil {
 		return err
 	}
-	st, err := e.Up(c.Context, p, engine.UpOptions{Progress: pr,
+	st, err := e.Up(c.Context, p, engine.UpOptions{Progress: pr, Pull: true,
 		Timeout: c.Duration("timeout"), Labels: labels})
 	done()
 	if err != nil {

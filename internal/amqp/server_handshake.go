@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/honoctl/honoctl/internal/amqp/encoding"
 )
 
 // serverHandshake takes a peer from the socket to an open connection:
@@ -108,15 +110,20 @@ func (c *Conn) serverOpen(ctx context.Context) error {
 	if refusal == nil && s.Open != nil {
 		refusal = s.Open(ctx, &OpenRequest{Conn: c, Remote: remote, Reply: local})
 	}
-	if err := c.writeNow(frameAMQP, local); err != nil {
-		return fail(err)
+	if refusal == nil {
+		if err := c.writeNow(frameAMQP, local); err != nil {
+			return fail(err)
+		}
+		return nil
 	}
-	if refusal != nil {
-		e := asError(refusal)
-		_ = c.writeNow(frameAMQP, &closeFrame{err: e})
-		return fail(fmt.Errorf("refused: %w", e))
-	}
-	return nil
+	// Open and close go out in one write, so that a client sees the
+	// refusal while it is still opening (Conn.refusedOpen).
+	e := asError(refusal)
+	var w encoding.Buffer
+	_ = appendFrame(&w, frameAMQP, 0, local, nil)
+	_ = appendFrame(&w, frameAMQP, 0, &closeFrame{err: e}, nil)
+	_, _ = c.nc.Write(w.Bytes())
+	return fail(fmt.Errorf("refused: %w", e))
 }
 
 // closeHandshake tells the peer why its open was not read, when the

@@ -14,7 +14,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/jsonmessage"
 )
@@ -64,7 +66,7 @@ func BuildImage(ctx context.Context, cli client.APIClient, binaryPath, repo stri
 	if ins, err := cli.ImageInspect(ctx, img.Ref); err == nil {
 		img.ID = ins.ID
 		return img, tagLatest(ctx, cli, img, repo)
-	} else if !client.IsErrNotFound(err) {
+	} else if !cerrdefs.IsNotFound(err) {
 		return nil, fmt.Errorf("image %s: %w", img.Ref, err)
 	}
 
@@ -149,21 +151,49 @@ func buildContext(dockerfile, name string, bin []byte) (io.Reader, error) {
 }
 
 // MissingImageError says that a service's image is not on the engine and
-// honoctl cannot build it.
+// honoctl can neither build nor pull it.
 type MissingImageError struct {
 	Service, Image string
+	// PullErr is why a pull failed; nil when none was tried.
+	PullErr error
 }
 
 func (e *MissingImageError) Error() string {
 	msg := fmt.Sprintf("image %s of service %s is not on the Docker engine", e.Image, e.Service)
-	if !strings.HasPrefix(e.Image, "honoctl/") {
-		return msg + " and cannot be pulled here (no registry access): pull it on a machine " +
-			"that has access and docker load it, or render the local stand-ins with --images sim"
+	switch {
+	case isLocal(e.Image):
+		return msg + "; honoctl builds it from its binary (make build)"
+	case e.PullErr != nil:
+		msg += fmt.Sprintf(" and pulling it failed (%v)", e.PullErr)
+	default:
+		msg += " and was not pulled"
 	}
-	return msg + "; honoctl builds it from its binary (make build)"
+	return msg + ": without registry access, docker save it on a machine that has it and docker load it " +
+		"here, or render the local stand-ins with --images sim"
+}
+
+func (e *MissingImageError) Unwrap() error { return e.PullErr }
+
+// isLocal tells the images honoctl builds, which no registry has.
+func isLocal(image string) bool { return strings.HasPrefix(image, "honoctl/") }
+
+// pull fetches image from its registry.
+func (e *Engine) pull(ctx context.Context, ref string, pr Progress) error {
+	name := "image " + ref
+	pr.Event(Event{Name: name, Step: StepBuilding, Detail: "pulling"})
+	rc, err := e.cli.ImagePull(ctx, ref, image.PullOptions{})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
+		return err
+	}
+	pr.Event(Event{Name: name, Step: StepBuilt, Detail: "pulled"})
+	return nil
 }
 
 // isMissing tells whether err says that an image is not there.
 func isMissing(err error) bool {
-	return client.IsErrNotFound(err) || errors.Is(err, os.ErrNotExist)
+	return cerrdefs.IsNotFound(err) || errors.Is(err, os.ErrNotExist)
 }

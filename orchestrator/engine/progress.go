@@ -132,8 +132,12 @@ func (p *TTYProgress) draw() {
 		width = max(width, len(n))
 	}
 	for _, e := range p.events {
-		mark := map[Step]string{StepHealthy: "✔", StepRunning: "✔", StepKept: "✔",
+		mark := map[Step]string{StepHealthy: "✔", StepRunning: "✔", StepKept: "✔", StepBuilt: "✔",
 			StepFailed: "✘", StepRemoved: "✔"}[e.Step]
+		// A network or volume is done once created; a service goes on.
+		if e.Step == StepCreated && strings.Contains(e.Name, " ") {
+			mark = "✔"
+		}
 		if mark == "" {
 			mark = "…"
 		}

@@ -64,8 +64,13 @@ func Load(ctx context.Context, dir, name string) (*types.Project, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", file, err)
 	}
+	// NOTE: loading from ConfigDetails leaves ComposeFiles empty; docker
+	// compose ls shows them from the label they go into.
+	p.ComposeFiles = []string{file}
+	// A swarm's file hands files over as secrets and configs, which only a
+	// swarm provides; honoctl up would run the services without them.
 	for _, s := range p.Services {
-		if s.Deploy != nil && s.Deploy.Mode == "global" {
+		if len(s.Secrets)+len(s.Configs) > 0 {
 			return nil, fmt.Errorf("%s is rendered for a swarm (docker stack deploy); "+
 				"render it with --target compose to run it with honoctl up", file)
 		}

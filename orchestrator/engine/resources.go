@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"maps"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
-	"github.com/docker/docker/client"
 )
 
 // ensureNetworks creates the project's networks that are not there, with
@@ -31,7 +31,7 @@ func (r *upRun) ensureNetworks(ctx context.Context) error {
 			}
 			continue
 		}
-		if !client.IsErrNotFound(err) {
+		if !cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("network %s: %w", n.Name, err)
 		}
 		labels := maps.Clone(map[string]string(n.Labels))
@@ -65,7 +65,7 @@ func (r *upRun) ensureVolumes(ctx context.Context) error {
 		if bool(v.External) {
 			return fmt.Errorf("external volume %s: %w", v.Name, err)
 		}
-		if !client.IsErrNotFound(err) {
+		if !cerrdefs.IsNotFound(err) {
 			return fmt.Errorf("volume %s: %w", v.Name, err)
 		}
 		labels := maps.Clone(map[string]string(v.Labels))
@@ -98,11 +98,11 @@ func (e *Engine) remove(ctx context.Context, id string, pr Progress, name string
 	}
 	timeout := stopTimeout
 	if err := e.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &timeout}); err != nil &&
-		!client.IsErrNotFound(err) {
+		!cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("stop container %s: %w", id[:12], err)
 	}
 	if err := e.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil &&
-		!client.IsErrNotFound(err) {
+		!cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove container %s: %w", id[:12], err)
 	}
 	if name != "" {

@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,6 +215,26 @@ func TestUpKeepsReplacesAndDown(t *testing.T) {
 	if !strings.Contains(logs.String(), "pinger b: listening") {
 		t.Errorf("logs of b: %q", logs.String())
 	}
+	mustFollow(t, e, project)
+
+	// A stopped container of the right configuration is started again.
+	aID := byService(fourth)["a"].ID
+	timeout := 5
+	if err := e.cli.ContainerStop(context.Background(), aID, container.StopOptions{Timeout: &timeout}); err != nil {
+		t.Fatal(err)
+	}
+	fifth, _ := mustUp(t, e, s.load(t, "B_OPTION: one", "B_OPTION: two"))
+	if a := byService(fifth)["a"]; a.ID != aID || a.Action != ActionKept || !a.Ready() {
+		t.Errorf("stopped a after up: %s %s %s; want kept, healthy again", a.ID[:12], a.Action, a.State)
+	}
+
+	// A service gone from the file is removed.
+	y := s.yaml
+	bPart := y[strings.Index(y, "  b:\n"):strings.Index(y, "\nnetworks:\n")+1]
+	sixth, rec := mustUp(t, e, s.load(t, bPart, ""))
+	if len(sixth.Services) != 1 || sixth.Services[0].Service != "a" || !slices.Contains(rec.steps("b"), StepRemoved) {
+		t.Errorf("after b left the file: %+v, b's steps %v", sixth.Services, rec.steps("b"))
+	}
 
 	// Down leaves nothing labeled behind.
 	if _, err := e.Down(context.Background(), project, DownOptions{Volumes: true}); err != nil {
@@ -240,169 +260,44 @@ func mustAnswer(t *testing.T, port int, want string) {
 	}
 }
 
-func TestUpPortTakenLeavesNothing(t *testing.T) {
-	e := mustEngine(t)
-	img := mustPingerImage(t, e)
-	project := projectOf(t)
-	mustClean(t, e, project)
-	s := newTestStack(t, img, project)
-
-	l, err := net.Listen("tcp", "127.0.0.1:"+itoa(s.portB))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+// mustFollow follows the logs of every service until a line of each is
+// there, then stops them as Ctrl-C would.
+func mustFollow(t *testing.T, e *Engine, project string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	_, err = e.Up(ctx, s.load(t), UpOptions{})
-	var pt *PortTakenError
-	if !errors.As(err, &pt) {
-		t.Fatalf("Up with port %d taken: %v; want a PortTakenError", s.portB, err)
+	w := &lineWatch{want: []string{"a | pinger a: listening", "b | pinger b: listening"}, done: cancel}
+	err := e.Logs(ctx, project, nil, w, LogsOptions{Follow: true})
+	if !errors.Is(err, context.Canceled) || !w.seen() {
+		t.Errorf("following logs: %v; saw all of %q: %v", err, w.want, w.seen())
 	}
-	msg := err.Error()
-	for _, want := range []string{"127.0.0.1:" + itoa(s.portB), "service b", "process " + itoa(os.Getpid())} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("error %q does not name %q", msg, want)
+}
+
+// lineWatch calls done once every wanted line has been written to it.
+type lineWatch struct {
+	mu   sync.Mutex
+	want []string
+	buf  strings.Builder
+	done func()
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.buf.Write(p)
+	w.mu.Unlock()
+	if w.seen() {
+		w.done()
+	}
+	return len(p), nil
+}
+
+func (w *lineWatch) seen() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range w.want {
+		if !strings.Contains(w.buf.String(), l) {
+			return false
 		}
 	}
-	if c, n, v := labeled(t, e, project); c+n+v != 0 {
-		t.Errorf("after a failed up: %d containers, %d networks, %d volumes labeled", c, n, v)
-	}
-}
-
-func TestUpReportsFailures(t *testing.T) {
-	e := mustEngine(t)
-	img := mustPingerImage(t, e)
-	tests := []struct {
-		name       string
-		edit       []string
-		timeout    time.Duration
-		wantReason string
-		wantLog    string
-	}{
-		{"unhealthy", []string{"B_OPTION: one", "UNHEALTHY: \"yes\""}, 20 * time.Second,
-			"unhealthy: health check exited with 1: readiness: 503", "pinger b: never ready, as told"},
-		{"exits", []string{"B_OPTION: one", "EXIT_CODE: \"3\""}, 20 * time.Second,
-			"exited with code 3", "pinger b: told to exit with 3"},
-		{"too slow", []string{"READY_AFTER: 300ms", "READY_AFTER: 1h"}, 2 * time.Second,
-			"not ready after 2s (health: starting", "pinger a: listening"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			project := projectOf(t)
-			mustClean(t, e, project)
-			s := newTestStack(t, img, project)
-			p := s.load(t, tt.edit...)
-
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			rec := &recorder{}
-			_, err := e.Up(ctx, p, UpOptions{Progress: rec, Timeout: tt.timeout})
-			var se *ServiceError
-			if !errors.As(err, &se) {
-				t.Fatalf("Up: %v; want a ServiceError", err)
-			}
-			if !strings.Contains(se.Reason, tt.wantReason) {
-				t.Errorf("reason %q, want %q", se.Reason, tt.wantReason)
-			}
-			if !slices.ContainsFunc(se.Logs, func(l string) bool { return strings.Contains(l, tt.wantLog) }) {
-				t.Errorf("last log lines %q lack %q", se.Logs, tt.wantLog)
-			}
-			if steps := rec.steps(se.Service); steps[len(steps)-1] != StepFailed {
-				t.Errorf("steps of %s: %v; want it to end failed", se.Service, steps)
-			}
-			if c, n, v := labeled(t, e, project); c+n+v != 0 {
-				t.Errorf("after a failed up: %d containers, %d networks, %d volumes labeled", c, n, v)
-			}
-		})
-	}
-}
-
-func TestUpCancelledRemovesWhatItMade(t *testing.T) {
-	e := mustEngine(t)
-	img := mustPingerImage(t, e)
-	project := projectOf(t)
-	mustClean(t, e, project)
-	s := newTestStack(t, img, project)
-	p := s.load(t, "READY_AFTER: 300ms", "READY_AFTER: 1h")
-
-	// Ctrl-C while a waits to be healthy.
-	ctx, cancel := context.WithCancel(context.Background())
-	rec := &recorder{}
-	go func() {
-		for !slices.Contains(rec.steps("a"), StepStarting) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		cancel()
-	}()
-	_, err := e.Up(ctx, p, UpOptions{Progress: rec, Timeout: time.Minute})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("Up cancelled: %v; want context.Canceled", err)
-	}
-	if c, n, v := labeled(t, e, project); c+n+v != 0 {
-		t.Errorf("after a cancelled up: %d containers, %d networks, %d volumes labeled", c, n, v)
-	}
-}
-
-func TestUpNamesWhatIsMissing(t *testing.T) {
-	e := mustEngine(t)
-	img := mustPingerImage(t, e)
-	project := projectOf(t)
-	s := newTestStack(t, img, project)
-	tests := []struct {
-		name string
-		edit []string
-		want string
-	}{
-		{"certificate", []string{"./config/a.txt", "./certs/a-key.pem"},
-			"service a mounts " + s.dir + "/certs/a-key.pem, which is missing; create the certificates with: honoctl certs --dir " + s.dir},
-		{"upstream image", []string{"image: " + img.Ref + "\n    command: [serve]\n    environment:\n      NAME: b",
-			"image: eclipse/hono-adapter-http-vertx:0.7\n    command: [serve]\n    environment:\n      NAME: b"},
-			"image eclipse/hono-adapter-http-vertx:0.7 of service b is not on the Docker engine and cannot be pulled here (no registry access)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.Up(context.Background(), s.load(t, tt.edit...), UpOptions{})
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Up: %v; want %q", err, tt.want)
-			}
-			if tt.name == "upstream image" && !strings.Contains(err.Error(), "--images sim") {
-				t.Errorf("error %q does not name --images sim", err)
-			}
-			if c, n, v := labeled(t, e, project); c+n+v != 0 {
-				t.Errorf("after a failed up: %d containers, %d networks, %d volumes labeled", c, n, v)
-			}
-		})
-	}
-}
-
-func TestBuildImage(t *testing.T) {
-	e := mustEngine(t)
-	first := mustPingerImage(t, e)
-	again := mustPingerImage(t, e)
-	if again.Built || again.ID != first.ID || again.Ref != first.Ref {
-		t.Errorf("second build of the same binary: %+v, first %+v; want the same image, not built", again, first)
-	}
-	ins, err := e.cli.ImageInspect(context.Background(), testRepo+":latest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ins.ID != first.ID || ins.Config.User != ImageUser || ins.Config.Labels[LabelManaged] != "true" {
-		t.Errorf("image: id %s, user %q, labels %v", ins.ID, ins.Config.User, ins.Config.Labels)
-	}
-	if len(ins.RootFS.Layers) != 1 {
-		t.Errorf("image has %d layers; want the binary's alone", len(ins.RootFS.Layers))
-	}
-	// No shell: a command that needs one cannot start.
-	ctx := context.Background()
-	c, err := e.cli.ContainerCreate(ctx, &container.Config{Image: first.Ref, Entrypoint: []string{"/bin/sh", "-c", "true"}},
-		nil, nil, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}) })
-	if err := e.cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err == nil {
-		t.Errorf("/bin/sh started in the image; want no shell")
-	}
+	return true
 }

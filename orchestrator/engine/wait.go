@@ -13,14 +13,10 @@ import (
 	"github.com/docker/docker/pkg/stdcopy"
 )
 
-// pollEvery is how often a starting container is inspected: health checks
-// of the sim stack run every second, so a tenth keeps the wait short.
-const pollEvery = 100 * time.Millisecond
-
 // waitReady returns when container id of service name is healthy, or
 // running when it has no health check; it fails when the container exits
-// or its health check gives up.
-func (e *Engine) waitReady(ctx context.Context, name, id string, o UpOptions) error {
+// or its health check gives up. It looks when w has an event for it.
+func (e *Engine) waitReady(ctx context.Context, name, id string, o UpOptions, w *watcher) error {
 	last := ""
 	for {
 		ins, err := e.cli.ContainerInspect(ctx, id)
@@ -47,7 +43,8 @@ func (e *Engine) waitReady(ctx context.Context, name, id string, o UpOptions) er
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(pollEvery):
+		case <-w.events(id):
+		case <-time.After(w.fallback()):
 		}
 	}
 }

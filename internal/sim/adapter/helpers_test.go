@@ -41,7 +41,7 @@ func (f *fakeRegistry) setDown(err error) {
 	f.down = err
 }
 
-func newFakeRegistry(t *testing.T) *fakeRegistry {
+func newFakeRegistry(t testing.TB) *fakeRegistry {
 	t.Helper()
 	creds, err := hono.LoadCredentials(registryData + "credentials.json")
 	if err != nil {
@@ -97,9 +97,9 @@ func (f *fakeRegistry) Tenant(_ context.Context, tenant string) (hono.Tenant, er
 
 // fakeDownstream records messages; err makes Send fail.
 type fakeDownstream struct {
-	mu   sync.Mutex
-	err  error
-	got  chan *Message
+	mu  sync.Mutex
+	err error
+	got chan *Message
 }
 
 func newFakeDownstream() *fakeDownstream { return &fakeDownstream{got: make(chan *Message, 16)} }

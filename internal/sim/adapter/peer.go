@@ -37,13 +37,11 @@ type peer struct {
 	mu   sync.Mutex
 	sess *amqp.Session
 	gen  uint64 // counts connections, so link caches know when to renew
-	up   chan struct{}
 }
 
 // newPeer prepares the connection of block prefix; run keeps it up.
 func newPeer(prefix string, c *config.ClientConfig, status *health.Status, log *slog.Logger) (*peer, error) {
-	p := &peer{name: prefix, cfg: c, addr: net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), log: log,
-		up: make(chan struct{})}
+	p := &peer{name: prefix, cfg: c, addr: net.JoinHostPort(c.Host, strconv.Itoa(c.Port)), log: log}
 	p.opts.HostName = c.AmqpHostname
 	if p.opts.HostName == "" {
 		p.opts.HostName = c.Host
@@ -148,9 +146,6 @@ func (p *peer) setSession(s *amqp.Session) {
 	p.sess = s
 	if s != nil {
 		p.gen++
-		close(p.up)
-	} else {
-		p.up = make(chan struct{})
 	}
 }
 
@@ -163,19 +158,6 @@ func (p *peer) session() (*amqp.Session, uint64, error) {
 		return nil, 0, fmt.Errorf("%s (%s): %w", p.name, p.addr, ErrUnavailable)
 	}
 	return p.sess, p.gen, nil
-}
-
-// waitUp waits until the peer is connected, for tests and startup.
-func (p *peer) waitUp(ctx context.Context) error {
-	p.mu.Lock()
-	up := p.up
-	p.mu.Unlock()
-	select {
-	case <-up:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
@@ -40,6 +41,9 @@ type ClientOptions struct {
 	// Key validates the tokens; nil accepts them unchecked (the router's
 	// ADDRESS-AUTHZ exchange needs no token).
 	Key *hono.Key
+	// Link, if set, reports the Auth Server's reachability in the role's
+	// readiness: every login updates it, and Probe sets it at start.
+	Link *health.Link
 }
 
 // Client logs in at the Auth Server on behalf of other clients. It is
@@ -56,8 +60,10 @@ func (c *Client) Addr() string { return c.o.Addr }
 
 // ClientFromConfig builds the client of a Hono service's hono.auth block,
 // validating tokens as DelegatingAuthenticationServiceConfig does: the
-// shared secret, else validation.certPath, else the block's certPath.
-func ClientFromConfig(block string, cc *config.ClientConfig, v config.Validation, log *slog.Logger) (*Client, error) {
+// shared secret, else validation.certPath, else the block's certPath. The
+// Auth Server is a link in status, not required for readiness (Hono's
+// services are ready without it).
+func ClientFromConfig(block string, cc *config.ClientConfig, v config.Validation, status *health.Status, log *slog.Logger) (*Client, error) {
 	var key *hono.Key
 	var err error
 	switch {
@@ -77,6 +83,7 @@ func ClientFromConfig(block string, cc *config.ClientConfig, v config.Validation
 		return nil, fmt.Errorf("%s.validation: %w", block, err)
 	}
 	o := ClientOptions{Addr: net.JoinHostPort(cc.Host, strconv.Itoa(cc.Port)), Name: cc.Name, Key: key}
+	o.Link = status.Link(block, o.Addr, false)
 	if cc.UsesTLS() {
 		conf, sum, err := tlsconf.Client(block, cc)
 		if err != nil {
@@ -135,12 +142,59 @@ func (c *Client) validate(tok string) (hono.Token, error) {
 }
 
 func (c *Client) dial(ctx context.Context, sasl *amqp.SASL, desired []string) (*amqp.Conn, error) {
-	return amqp.Dial(ctx, c.o.Addr, &amqp.ConnOptions{
+	conn, err := amqp.Dial(ctx, c.o.Addr, &amqp.ConnOptions{
 		TLSConfig:           c.o.TLS,
 		SASL:                sasl,
 		ContainerID:         containerID(c.o.Name),
 		DesiredCapabilities: desired,
 	})
+	if c.o.Link != nil {
+		switch {
+		case err == nil:
+			c.o.Link.Connected(conn.TLS())
+		case !Refused(err):
+			// Refused credentials say nothing against the server.
+			c.o.Link.Failed(err)
+		}
+	}
+	return conn, err
+}
+
+// Probe checks that the Auth Server is reachable and its certificate
+// trusted (a TCP connection and the TLS handshake, no login) and reports
+// the result to the health link. Services run it at start, so that an
+// expired or untrusted Auth Server certificate shows before any login.
+func (c *Client) Probe(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, loginTimeout)
+	defer cancel()
+	var cs *tls.ConnectionState
+	var err error
+	if c.o.TLS != nil {
+		var tc net.Conn
+		tc, err = (&tls.Dialer{Config: c.o.TLS}).DialContext(ctx, "tcp", c.o.Addr)
+		if err == nil {
+			state := tc.(*tls.Conn).ConnectionState()
+			cs = &state
+			tc.Close()
+		}
+	} else {
+		var nc net.Conn
+		nc, err = (&net.Dialer{}).DialContext(ctx, "tcp", c.o.Addr)
+		if err == nil {
+			nc.Close()
+		}
+	}
+	if c.o.Link != nil {
+		if err != nil {
+			c.o.Link.Failed(err)
+		} else {
+			c.o.Link.Connected(cs)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, c.o.Addr, err)
+	}
+	return nil
 }
 
 func (c *Client) fetchToken(ctx context.Context, sasl *amqp.SASL) (string, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
 
@@ -58,9 +59,11 @@ func Listen(cfg *config.ServerConfig, secure bool) (Ports, error) {
 
 // Serve runs an AMQP server on each port until ctx ends or one fails;
 // the secure port does TLS with conf and logs every failed handshake with
-// its cause. server makes the amqp.Server of a listener address. Serve
+// its cause. server makes the amqp.Server of a listener address. Each
+// port is a listener in status, named after the server block. Serve
 // closes the listeners.
-func Serve(ctx context.Context, p Ports, conf *tls.Config, log *slog.Logger, server func(net.Addr) *amqp.Server) error {
+func Serve(ctx context.Context, p Ports, conf *tls.Config, block string, status *health.Status, log *slog.Logger,
+	server func(net.Addr) *amqp.Server) error {
 	if p.Secure != nil && conf == nil {
 		p.Close()
 		return fmt.Errorf("secure listener %s without key material", p.Secure.Addr())
@@ -76,12 +79,24 @@ func Serve(ctx context.Context, p Ports, conf *tls.Config, log *slog.Logger, ser
 				"cause", string(tlsconf.Classify(err)), "err", err)
 		})
 		log.Info("listening", "addr", p.Secure.Addr().String(), "tls", true)
-		go func() { errc <- server(p.Secure.Addr()).Serve(ctx, ln) }()
+		hl := status.Listener(block+" amqps", p.Secure.Addr().String())
+		hl.Up(p.Secure.Addr().String())
+		go func() {
+			err := server(p.Secure.Addr()).Serve(ctx, ln)
+			hl.Down(err)
+			errc <- err
+		}()
 	}
 	if p.Plain != nil {
 		n++
 		log.Info("listening", "addr", p.Plain.Addr().String(), "tls", false)
-		go func() { errc <- server(p.Plain.Addr()).Serve(ctx, p.Plain) }()
+		hl := status.Listener(block+" amqp", p.Plain.Addr().String())
+		hl.Up(p.Plain.Addr().String())
+		go func() {
+			err := server(p.Plain.Addr()).Serve(ctx, p.Plain)
+			hl.Down(err)
+			errc <- err
+		}()
 	}
 	var first error
 	for range n {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
@@ -47,6 +48,7 @@ type Server struct {
 	tls      *tls.Config
 	cfg      *config.ServerConfig
 	log      *slog.Logger
+	status   *health.Status
 	// tokenTimeout is TokenTimeout; tests shorten it.
 	tokenTimeout time.Duration
 }
@@ -59,10 +61,11 @@ type identity struct {
 }
 
 // New prepares an Auth Server from its configuration: the permissions
-// file, the signing key and the TLS material. Nothing listens yet.
-func New(cfg *config.Service, log *slog.Logger) (*Server, error) {
+// file, the signing key and the TLS material. Nothing listens yet. Its
+// listeners are reported in status.
+func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server, error) {
 	srv := cfg.Server(serverBlock)
-	s := &Server{cfg: srv, log: log, lifetime: hono.DefaultTokenLifetime, tokenTimeout: TokenTimeout}
+	s := &Server{cfg: srv, log: log, status: status, lifetime: hono.DefaultTokenLifetime, tokenTimeout: TokenTimeout}
 
 	path, err := config.ResourcePath(cfg.AuthService.PermissionsPath)
 	if cfg.AuthService.PermissionsPath == "" {
@@ -119,8 +122,8 @@ func signingKey(sig config.Signing, srv *config.ServerConfig, log *slog.Logger) 
 }
 
 // Run serves the Auth Server on its configured ports until ctx ends.
-func Run(ctx context.Context, cfg *config.Service, log *slog.Logger) error {
-	s, err := New(cfg, log)
+func Run(ctx context.Context, cfg *config.Service, status *health.Status, log *slog.Logger) error {
+	s, err := New(cfg, status, log)
 	if err != nil {
 		return err
 	}
@@ -133,7 +136,7 @@ func Run(ctx context.Context, cfg *config.Service, log *slog.Logger) error {
 
 // Serve serves on the given listeners until ctx ends, and closes them.
 func (s *Server) Serve(ctx context.Context, p Ports) error {
-	return Serve(ctx, p, s.tls, s.log, s.amqpServer)
+	return Serve(ctx, p, s.tls, serverBlock, s.status, s.log, s.amqpServer)
 }
 
 func (s *Server) amqpServer(addr net.Addr) *amqp.Server {

@@ -12,6 +12,7 @@ import (
 	goamqp "github.com/Azure/go-amqp"
 
 	"github.com/honoctl/honoctl/internal/amqp"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
 	"github.com/honoctl/honoctl/orchestrator/topology"
@@ -22,7 +23,7 @@ import (
 func authServer(t *testing.T, st *simtest.Stack, env ...string) (*Server, string, *simtest.Logger) {
 	t.Helper()
 	log := simtest.NewLogger(t)
-	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth", env...), log.Logger)
+	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth", env...), health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestTokenFetchedAndVerified(t *testing.T) {
 func TestWrongPasswordRefused(t *testing.T) {
 	st := simtest.NewStack(t)
 	log := simtest.NewLogger(t)
-	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth", "HONO_AUTH_AMQP_INSECURE_PORT_ENABLED=true"), log.Logger)
+	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth", "HONO_AUTH_AMQP_INSECURE_PORT_ENABLED=true"), health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +283,7 @@ func TestInactivityClose(t *testing.T) {
 func TestPlainPort(t *testing.T) {
 	st := simtest.NewStack(t)
 	log := simtest.NewLogger(t)
-	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth", "HONO_AUTH_AMQP_INSECURE_PORT_ENABLED=true"), log.Logger)
+	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth", "HONO_AUTH_AMQP_INSECURE_PORT_ENABLED=true"), health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +313,7 @@ func TestExpiredServerCertificate(t *testing.T) {
 func TestHostnameVerified(t *testing.T) {
 	st := simtest.NewStack(t)
 	log := simtest.NewLogger(t)
-	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth"), log.Logger)
+	s, err := New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}

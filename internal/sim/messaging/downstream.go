@@ -12,6 +12,7 @@ import (
 
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
 
@@ -33,17 +34,17 @@ type downstream struct {
 	addr string
 	opts amqp.ConnOptions
 	log  *slog.Logger
+	link *health.Link // required: no router, not ready
 
 	mu      sync.Mutex
 	conn    *amqp.Conn
 	sess    *amqp.Session
 	lastErr error
-	// up is closed and replaced each time a connection is established.
-	up chan struct{}
 }
 
-func newDownstream(block string, cc *config.ClientConfig, log *slog.Logger) (*downstream, error) {
-	d := &downstream{addr: net.JoinHostPort(cc.Host, strconv.Itoa(cc.Port)), log: log, up: make(chan struct{})}
+func newDownstream(block string, cc *config.ClientConfig, status *health.Status, log *slog.Logger) (*downstream, error) {
+	d := &downstream{addr: net.JoinHostPort(cc.Host, strconv.Itoa(cc.Port)), log: log}
+	d.link = status.Link(block, d.addr, true)
 	d.opts.HostName = cc.AmqpHostname
 	if d.opts.HostName == "" {
 		d.opts.HostName = defaultDownstreamHostname
@@ -124,8 +125,7 @@ func (d *downstream) setUp(conn *amqp.Conn, sess *amqp.Session) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.conn, d.sess, d.lastErr = conn, sess, nil
-	close(d.up)
-	d.up = make(chan struct{})
+	d.link.Connected(conn.TLS())
 }
 
 func (d *downstream) setDown(err error) {
@@ -136,6 +136,7 @@ func (d *downstream) setDown(err error) {
 		err = errors.New("connection closed")
 	}
 	d.lastErr = err
+	d.link.Failed(err)
 }
 
 // current returns the open session, or nil and why there is none.
@@ -157,21 +158,4 @@ func (d *downstream) current() (*amqp.Conn, *amqp.Session, error) {
 func (d *downstream) State() (up bool, err error) {
 	_, _, err = d.current()
 	return err == nil, err
-}
-
-// waitUp waits until a connection is established or ctx ends.
-func (d *downstream) waitUp(ctx context.Context) error {
-	for {
-		d.mu.Lock()
-		up, ch := d.sess != nil, d.up
-		d.mu.Unlock()
-		if up {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ch:
-		}
-	}
 }

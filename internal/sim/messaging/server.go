@@ -10,6 +10,7 @@ import (
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
@@ -33,21 +34,23 @@ type Server struct {
 	key    *hono.Key // checks registration assertions
 	down   *downstream
 	log    *slog.Logger
+	status *health.Status
 	credit int // most credit held by one upstream link
 }
 
-// New prepares Hono Messaging from its configuration.
-func New(cfg *config.Service, log *slog.Logger) (*Server, error) {
+// New prepares Hono Messaging from its configuration; its listeners and
+// links (the router, required; the Auth Server) are reported in status.
+func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server, error) {
 	srv := cfg.Server(serverBlock)
-	s := &Server{cfg: srv, log: log, credit: max(srv.ReceiverLinkCredit, 1)}
+	s := &Server{cfg: srv, log: log, status: status, credit: max(srv.ReceiverLinkCredit, 1)}
 	var err error
 	if s.key, err = assertionKey(cfg.MessagingValidation, srv, log); err != nil {
 		return nil, err
 	}
-	if s.auth, err = auth.ClientFromConfig(authBlock, cfg.Client(authBlock), cfg.AuthValidation, log); err != nil {
+	if s.auth, err = auth.ClientFromConfig(authBlock, cfg.Client(authBlock), cfg.AuthValidation, status, log); err != nil {
 		return nil, err
 	}
-	if s.down, err = newDownstream(downstreamBlock, cfg.Client(downstreamBlock), log); err != nil {
+	if s.down, err = newDownstream(downstreamBlock, cfg.Client(downstreamBlock), status, log); err != nil {
 		return nil, err
 	}
 	if srv.HasKeyMaterial() {
@@ -82,8 +85,8 @@ func assertionKey(v config.Validation, srv *config.ServerConfig, log *slog.Logge
 }
 
 // Run serves Hono Messaging until ctx ends.
-func Run(ctx context.Context, cfg *config.Service, log *slog.Logger) error {
-	s, err := New(cfg, log)
+func Run(ctx context.Context, cfg *config.Service, status *health.Status, log *slog.Logger) error {
+	s, err := New(cfg, status, log)
 	if err != nil {
 		return err
 	}
@@ -107,7 +110,10 @@ func (s *Server) Serve(ctx context.Context, p auth.Ports) error {
 		defer close(done)
 		s.down.run(ctx)
 	}()
-	err := auth.Serve(ctx, p, s.tls, s.log, s.amqpServer)
+	if err := s.auth.Probe(ctx); err != nil {
+		s.log.Warn("Auth Server not reachable; logins will fail until it is", "err", err)
+	}
+	err := auth.Serve(ctx, p, s.tls, serverBlock, s.status, s.log, s.amqpServer)
 	cancel()
 	<-done
 	return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/auth"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
 	"github.com/honoctl/honoctl/orchestrator/topology"
@@ -31,7 +32,7 @@ func ctxT(t *testing.T) context.Context {
 func stack(t *testing.T, st *simtest.Stack) (string, *simtest.Logger) {
 	t.Helper()
 	alog := simtest.NewLogger(t)
-	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), alog.Logger)
+	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,15 +42,21 @@ func stack(t *testing.T, st *simtest.Stack) (string, *simtest.Logger) {
 }
 
 func registry(t *testing.T, st *simtest.Stack, env ...string) (string, *simtest.Logger) {
+	addr, log, _ := registryStatus(t, st, env...)
+	return addr, log
+}
+
+func registryStatus(t *testing.T, st *simtest.Stack, env ...string) (string, *simtest.Logger, *health.Status) {
 	t.Helper()
 	log := simtest.NewLogger(t)
-	rs, err := New(st.Config(t, topology.RoleRegistry, "hono-service-device-registry", env...), log.Logger)
+	status := health.NewStatus()
+	rs, err := New(st.Config(t, topology.RoleRegistry, "hono-service-device-registry", env...), status, log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ln := simtest.Listen(t)
 	simtest.Run(t, func(ctx context.Context) error { return rs.Serve(ctx, auth.Ports{Secure: ln}) })
-	return ln.Addr().String(), log
+	return ln.Addr().String(), log, status
 }
 
 // client is a request/response client as Hono's: the reply link first,
@@ -292,19 +299,38 @@ func TestDelegatedLogin(t *testing.T) {
 }
 
 // TestAuthServerCertificateExpired: the registry, as the connecting
-// role, reports the Auth Server's expired certificate in its log.
+// role, reports the Auth Server's expired certificate in its readiness
+// and its log.
 func TestAuthServerCertificateExpired(t *testing.T) {
 	st := simtest.NewStack(t)
 	st.ReissueLeaf(t, "auth-server", []string{"hono-service-auth", "localhost"}, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
-	addr, log := stack(t, st)
+	alog := simtest.NewLogger(t)
+	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aln := simtest.Listen(t)
+	simtest.Run(t, func(ctx context.Context) error { return as.Serve(ctx, auth.Ports{Secure: aln}) })
+	addr, log, status := registryStatus(t, st, "HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT="+simtest.Port(aln))
+
+	if !log.WaitFor("expired", 2*time.Second) {
+		t.Error("the registry's log does not say the Auth Server's certificate expired")
+	}
+	var check *health.Check
+	for _, c := range status.Report().Checks {
+		if c.ID == "hono.auth" {
+			check = &c
+		}
+	}
+	if check == nil || check.Status != "DOWN" || !strings.Contains(check.Data.Error, "expired") {
+		t.Errorf("readiness check hono.auth = %+v, want DOWN naming the expired certificate", check)
+	}
+
 	conn, err := amqp.Dial(ctxT(t), addr, &amqp.ConnOptions{
 		TLSConfig: st.ClientTLS(t, "localhost", ""), SASL: amqp.SASLPlain("http-adapter@HONO", "http-secret")})
 	if err == nil {
 		conn.Close()
 		t.Fatal("login succeeded through an Auth Server with an expired certificate")
-	}
-	if !log.WaitFor("expired", time.Second) {
-		t.Error("the registry's log does not say the Auth Server's certificate expired")
 	}
 	if !strings.Contains(err.Error(), "sys-temp") {
 		t.Errorf("err = %v, want SASL outcome sys-temp", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
@@ -25,11 +26,12 @@ const (
 
 // Server is a Device Registry. Build it with New.
 type Server struct {
-	cfg   *config.ServerConfig
-	tls   *tls.Config
-	auth  *auth.Client
-	log   *slog.Logger
-	store stores
+	cfg    *config.ServerConfig
+	tls    *tls.Config
+	auth   *auth.Client
+	log    *slog.Logger
+	status *health.Status
+	store  stores
 	// credit is the request links' credit (receiverLinkCredit).
 	credit uint32
 
@@ -46,15 +48,16 @@ type stores struct {
 	lifetime    time.Duration
 }
 
-// New prepares a Device Registry from its configuration.
-func New(cfg *config.Service, log *slog.Logger) (*Server, error) {
+// New prepares a Device Registry from its configuration; its listeners
+// and its link to the Auth Server are reported in status.
+func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server, error) {
 	srv := cfg.Server(serverBlock)
-	s := &Server{cfg: srv, log: log, replies: map[string]*amqp.Sender{}, credit: uint32(max(srv.ReceiverLinkCredit, 1))}
+	s := &Server{cfg: srv, log: log, status: status, replies: map[string]*amqp.Sender{}, credit: uint32(max(srv.ReceiverLinkCredit, 1))}
 	var err error
 	if s.store, err = loadStores(cfg, log); err != nil {
 		return nil, err
 	}
-	if s.auth, err = auth.ClientFromConfig(authBlock, cfg.Client(authBlock), cfg.AuthValidation, log); err != nil {
+	if s.auth, err = auth.ClientFromConfig(authBlock, cfg.Client(authBlock), cfg.AuthValidation, status, log); err != nil {
 		return nil, err
 	}
 	if srv.HasKeyMaterial() {
@@ -108,8 +111,8 @@ func loadStores(cfg *config.Service, log *slog.Logger) (stores, error) {
 }
 
 // Run serves the registry's AMQP ports until ctx ends.
-func Run(ctx context.Context, cfg *config.Service, log *slog.Logger) error {
-	s, err := New(cfg, log)
+func Run(ctx context.Context, cfg *config.Service, status *health.Status, log *slog.Logger) error {
+	s, err := New(cfg, status, log)
 	if err != nil {
 		return err
 	}
@@ -124,8 +127,13 @@ func Run(ctx context.Context, cfg *config.Service, log *slog.Logger) error {
 func (s *Server) AuthClient() *auth.Client { return s.auth }
 
 // Serve serves on the given listeners until ctx ends, and closes them.
+// It first probes the Auth Server, so that readiness shows at once
+// whether logins can be checked.
 func (s *Server) Serve(ctx context.Context, p auth.Ports) error {
-	return auth.Serve(ctx, p, s.tls, s.log, s.amqpServer)
+	if err := s.auth.Probe(ctx); err != nil {
+		s.log.Warn("Auth Server not reachable; logins will fail until it is", "err", err)
+	}
+	return auth.Serve(ctx, p, s.tls, serverBlock, s.status, s.log, s.amqpServer)
 }
 
 func (s *Server) amqpServer(addr net.Addr) *amqp.Server {

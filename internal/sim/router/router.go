@@ -15,6 +15,7 @@ import (
 	"github.com/honoctl/honoctl/internal/amqp"
 	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/config"
+	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf"
 )
@@ -23,6 +24,7 @@ import (
 type Router struct {
 	cfg       *config.Router
 	log       *slog.Logger
+	status    *health.Status
 	policy    *hono.Policy
 	routes    *hono.Routes
 	listeners []*listener
@@ -43,9 +45,10 @@ type listener struct {
 	uid    string       // the sslProfile's uidFormat, for EXTERNAL
 }
 
-// New prepares a router from its configuration.
-func New(cfg *config.Router, log *slog.Logger) (*Router, error) {
-	r := &Router{cfg: cfg, log: log, policy: hono.NewPolicy(cfg), plugins: map[string]*auth.Client{},
+// New prepares a router from its configuration; its listeners and its
+// link to the Auth Server are reported in status.
+func New(cfg *config.Router, status *health.Status, log *slog.Logger) (*Router, error) {
+	r := &Router{cfg: cfg, log: log, status: status, policy: hono.NewPolicy(cfg), plugins: map[string]*auth.Client{},
 		admissions: map[*amqp.Conn]*hono.Admission{}}
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
@@ -76,6 +79,7 @@ func New(cfg *config.Router, log *slog.Logger) (*Router, error) {
 // Auth Server's host name against its certificate.
 func (r *Router) pluginClient(p config.AuthServicePlugin) (*auth.Client, error) {
 	o := auth.ClientOptions{Addr: net.JoinHostPort(p.Host, strconv.Itoa(int(p.Port))), Name: r.cfg.Router.ID}
+	o.Link = r.status.Link("authServicePlugin "+p.Name, o.Addr, false)
 	if p.SSLProfile != "" {
 		prof, ok := r.cfg.SSLProfiles[p.SSLProfile]
 		if !ok {
@@ -132,8 +136,8 @@ func (r *Router) newListener(spec config.Listener) (*listener, error) {
 }
 
 // Run serves every listener of the configuration until ctx ends.
-func Run(ctx context.Context, cfg *config.Router, log *slog.Logger) error {
-	r, err := New(cfg, log)
+func Run(ctx context.Context, cfg *config.Router, status *health.Status, log *slog.Logger) error {
+	r, err := New(cfg, status, log)
 	if err != nil {
 		return err
 	}
@@ -159,6 +163,11 @@ func (r *Router) Serve(ctx context.Context, lns []net.Listener) error {
 		}
 		return fmt.Errorf("%d TCP listeners for %d configured listeners", len(lns), len(r.listeners))
 	}
+	for name, c := range r.plugins {
+		if err := c.Probe(ctx); err != nil {
+			r.log.Warn("Auth Server not reachable; PLAIN logins will fail until it is", "plugin", name, "err", err)
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, len(lns))
@@ -172,7 +181,13 @@ func (r *Router) Serve(ctx context.Context, lns []net.Listener) error {
 			})
 		}
 		r.log.Info("listening", "addr", lns[i].Addr().String(), "tls", l.tls != nil, "sasl", strings.Join(l.mechs, " "))
-		go func() { errc <- r.amqpServer(l).Serve(ctx, ln) }()
+		hl := r.status.Listener(fmt.Sprintf("listener %d", l.spec.Port), lns[i].Addr().String())
+		hl.Up(lns[i].Addr().String())
+		go func() {
+			err := r.amqpServer(l).Serve(ctx, ln)
+			hl.Down(err)
+			errc <- err
+		}()
 	}
 	var first error
 	for range lns {

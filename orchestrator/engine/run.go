@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/docker/api/types/container"
+	"golang.org/x/sync/errgroup"
+)
+
+// upRun is one Up in progress: what it created, so that a failure can
+// take it away again.
+type upRun struct {
+	e *Engine
+	p *types.Project
+	o UpOptions
+
+	mu       sync.Mutex
+	created  []string // container IDs
+	networks []string
+	volumes  []string
+}
+
+func (r *upRun) run(ctx context.Context, plan map[string]*planned, orphans []container.Summary) error {
+	if err := r.ensureNetworks(ctx); err != nil {
+		return err
+	}
+	if err := r.ensureVolumes(ctx); err != nil {
+		return err
+	}
+
+	// Away with what is replaced or gone, then create what is new.
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range orphans {
+		g.Go(func() error { return r.e.remove(gctx, c.ID, r.o.Progress, c.Labels[LabelService]) })
+	}
+	for _, pl := range plan {
+		switch pl.action {
+		case ActionReplaced:
+			g.Go(func() error {
+				if err := r.e.remove(gctx, pl.old.ID, Discard, ""); err != nil {
+					return err
+				}
+				return r.create(gctx, pl)
+			})
+		case ActionCreated:
+			g.Go(func() error { return r.create(gctx, pl) })
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+
+	return r.start(ctx, plan)
+}
+
+func (r *upRun) create(ctx context.Context, pl *planned) error {
+	sp := pl.spec
+	for k, v := range r.o.Labels {
+		sp.config.Labels[k] = v
+	}
+	resp, err := r.e.cli.ContainerCreate(ctx, sp.config, sp.host, sp.net, nil, sp.name)
+	if err != nil {
+		return fmt.Errorf("create container %s: %w", sp.name, err)
+	}
+	r.mu.Lock()
+	r.created = append(r.created, resp.ID)
+	r.mu.Unlock()
+	pl.id = resp.ID
+	r.o.Progress.Event(Event{Name: sp.service, Step: StepCreated, Detail: string(pl.action)})
+	return nil
+}
+
+// start starts every service once its dependencies meet their
+// conditions, all in parallel, and waits for each to be ready.
+func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
+	tctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
+	defer cancel()
+	g, gctx := errgroup.WithContext(tctx)
+	w := r.e.watch(gctx, r.p.Name)
+
+	started, ready := map[string]chan struct{}{}, map[string]chan struct{}{}
+	for name := range plan {
+		started[name], ready[name] = make(chan struct{}), make(chan struct{})
+	}
+	// NOTE: when one service fails, the others end with the context's
+	// error; the failure to report is the service's own.
+	var mu sync.Mutex
+	var failure *ServiceError
+	for name, pl := range plan {
+		g.Go(func() error {
+			err := r.startOne(ctx, tctx, gctx, name, pl, w, started, ready)
+			var se *ServiceError
+			if errors.As(err, &se) {
+				mu.Lock()
+				if failure == nil {
+					failure = se
+				}
+				mu.Unlock()
+			}
+			return err
+		})
+	}
+	err := g.Wait()
+	if failure != nil {
+		return failure
+	}
+	return err
+}
+
+// startOne starts one service when its dependencies are ready and waits
+// for it; ctx is Up's, tctx bounds the wait, gctx ends at the first failure.
+func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *planned, w *watcher,
+	started, ready map[string]chan struct{}) error {
+	if err := r.waitDeps(gctx, pl.svc, started, ready); err != nil {
+		return err
+	}
+	if pl.action != ActionKept || pl.old.State != "running" {
+		r.o.Progress.Event(Event{Name: name, Step: StepStarting})
+		if err := r.e.cli.ContainerStart(gctx, pl.id, container.StartOptions{}); err != nil {
+			return &ServiceError{Service: name, Reason: "start: " + err.Error()}
+		}
+	}
+	close(started[name])
+	if err := r.e.waitReady(gctx, name, pl.id, r.o, w); err != nil {
+		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			err = r.e.timedOut(ctx, name, pl.id, r.o)
+		}
+		return err
+	}
+	if pl.action == ActionKept {
+		r.o.Progress.Event(Event{Name: name, Step: StepKept})
+	}
+	close(ready[name])
+	return nil
+}
+
+// waitDeps blocks until every dependency of s meets its condition.
+func (r *upRun) waitDeps(ctx context.Context, s types.ServiceConfig, started, ready map[string]chan struct{}) error {
+	names := make([]string, 0, len(s.DependsOn))
+	for name := range s.DependsOn {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) > 0 {
+		r.o.Progress.Event(Event{Name: s.Name, Step: StepWaiting, Detail: "for " + strings.Join(names, ", ")})
+	}
+	for _, name := range names {
+		ch := ready[name]
+		if s.DependsOn[name].Condition == types.ServiceConditionStarted {
+			ch = started[name]
+		}
+		if ch == nil {
+			return fmt.Errorf("service %s depends on %s, which is not in the project", s.Name, name)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// rollback removes what this run created; it runs after ctx may have been
+// cancelled (Ctrl-C), so it has a context of its own.
+func (r *upRun) rollback(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, id := range r.created {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = r.e.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+		}()
+	}
+	wg.Wait()
+	for _, n := range r.networks {
+		_ = r.e.cli.NetworkRemove(ctx, n)
+	}
+	for _, v := range r.volumes {
+		_ = r.e.cli.VolumeRemove(ctx, v, false)
+	}
+}
