@@ -123,7 +123,10 @@ func runCheck(c *cli.Context) error {
 	if err := writeReport(c, rep, format); err != nil {
 		return cannot("%w", err)
 	}
-	fmt.Fprintln(c.App.ErrWriter, rep.Verdict())
+	if format != "table" || c.String("out") != "" {
+		// The table ends with the verdict itself.
+		fmt.Fprintln(c.App.ErrWriter, rep.Verdict())
+	}
 	fmt.Fprintf(c.App.ErrWriter, "report: %s\n", filepath.Join(dir, ReportsDir, "check.html"))
 	if check.Worst(findings) == check.Fail {
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d checks failed", report.Count(findings).Fail)}

@@ -84,7 +84,13 @@ type Link struct {
 }
 
 // String names the link for reports: "hono-adapter-http-vertx ->
-// hono-service-device-registry.hono:5671".
+// hono-service-device-registry.hono:5671". Applications and devices dial
+// published ports, so their links name the host port and the server:
+// "device -> localhost:8884 (hono-adapter-kura)".
 func (l Link) String() string {
+	outside := l.Client == ClientApplication || l.Client == ClientDevice
+	if outside && l.Port.Host != 0 {
+		return fmt.Sprintf("%s -> %s:%d (%s)", l.Client, l.Hostname, l.Port.Host, l.Server)
+	}
 	return fmt.Sprintf("%s -> %s:%d", l.Client, l.Hostname, l.Port.Container)
 }
