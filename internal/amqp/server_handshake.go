@@ -1,0 +1,196 @@
+package amqp
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// serverHandshake takes a peer from the socket to an open connection:
+// TLS (on a TLS listener, or after the AMQP TLS header), SASL when the
+// server has mechanisms, then the open exchange.
+func (c *Conn) serverHandshake(ctx context.Context) error {
+	s := c.server
+	fail := func(stage Stage, err error) error { return &ConnError{Stage: stage, Addr: c.addr, Err: err} }
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return fail(StageTLS, err)
+		}
+		state := tc.ConnectionState()
+		c.tls = &state
+	}
+	// The first header is read without buffering: after a TLS header the
+	// next bytes belong to the TLS handshake.
+	proto, err := readHeader(c.nc)
+	if err != nil {
+		_, _ = c.nc.Write(protoHeader(c.preferredProto()))
+		return fail(StageHeader, err)
+	}
+	if proto == protoTLS {
+		if err := c.serverStartTLS(ctx); err != nil {
+			return err
+		}
+		if proto, err = readHeader(c.nc); err != nil {
+			_, _ = c.nc.Write(protoHeader(c.preferredProto()))
+			return fail(StageHeader, err)
+		}
+	}
+	c.br = bufio.NewReaderSize(c.nc, 64<<10)
+	if len(s.Mechanisms) > 0 {
+		if proto != protoSASL {
+			_, _ = c.nc.Write(protoHeader(protoSASL))
+			return fail(StageHeader, errors.New("peer skipped SASL, which this server requires"))
+		}
+		if err := c.serverSASL(ctx); err != nil {
+			return err
+		}
+		if proto, err = readHeader(c.br); err != nil {
+			_, _ = c.nc.Write(protoHeader(protoAMQP))
+			return fail(StageHeader, err)
+		}
+	}
+	if proto != protoAMQP {
+		_, _ = c.nc.Write(protoHeader(protoAMQP))
+		return fail(StageHeader, fmt.Errorf("peer asked for %s, which this server does not offer", protoNames[proto]))
+	}
+	if _, err := c.nc.Write(protoHeader(protoAMQP)); err != nil {
+		return fail(StageHeader, err)
+	}
+	return c.serverOpen(ctx)
+}
+
+// preferredProto is the header we answer a bad header with (part 2, 2.2).
+func (c *Conn) preferredProto() byte {
+	if len(c.server.Mechanisms) > 0 {
+		return protoSASL
+	}
+	return protoAMQP
+}
+
+func (c *Conn) serverStartTLS(ctx context.Context) error {
+	if c.tls != nil || c.server.TLSConfig == nil {
+		_, _ = c.nc.Write(protoHeader(c.preferredProto()))
+		return &ConnError{Stage: StageHeader, Addr: c.addr, Err: errors.New("peer asked for TLS, which this listener does not offer")}
+	}
+	if _, err := c.nc.Write(protoHeader(protoTLS)); err != nil {
+		return &ConnError{Stage: StageHeader, Addr: c.addr, Err: err}
+	}
+	tc := tls.Server(c.nc, c.server.TLSConfig)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return &ConnError{Stage: StageTLS, Addr: c.addr, Err: err}
+	}
+	state := tc.ConnectionState()
+	c.nc, c.tls = tc, &state
+	return nil
+}
+
+// serverOpen reads the peer's open, lets the Open handler decide and
+// answers; a refusal is an open followed by a close (part 2, 2.4.1).
+func (c *Conn) serverOpen(ctx context.Context) error {
+	s := c.server
+	fail := func(err error) error { return &ConnError{Stage: StageOpen, Addr: c.addr, Err: err} }
+	body, err := c.readNow(frameAMQP)
+	if err != nil {
+		return fail(err)
+	}
+	remote, ok := body.(*Open)
+	if !ok {
+		return fail(fmt.Errorf("expected open, got %T", body))
+	}
+	local := &Open{ContainerID: s.ContainerID, MaxFrameSize: c.maxFrameIn,
+		ChannelMax: 65535, IdleTimeout: s.IdleTimeout}
+	refusal := c.agreeOpen(local, remote)
+	if refusal == nil && s.Open != nil {
+		refusal = s.Open(ctx, &OpenRequest{Conn: c, Remote: remote, Reply: local})
+	}
+	if err := c.writeNow(frameAMQP, local); err != nil {
+		return fail(err)
+	}
+	if refusal != nil {
+		e := asError(refusal)
+		_ = c.writeNow(frameAMQP, &closeFrame{err: e})
+		return fail(fmt.Errorf("refused: %w", e))
+	}
+	return nil
+}
+
+// asError turns a handler's error into the AMQP error sent to the peer.
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Condition: ErrInternal, Description: err.Error()}
+}
+
+// serverSASL offers the mechanisms, takes the peer's sasl-init and sends
+// the outcome the Authenticator decides.
+func (c *Conn) serverSASL(ctx context.Context) error {
+	s := c.server
+	fail := func(code SASLCode, err error) error {
+		return &ConnError{Stage: StageSASL, Addr: c.addr, SASLCode: code, Err: err}
+	}
+	if _, err := c.nc.Write(protoHeader(protoSASL)); err != nil {
+		return fail(SASLOK, err)
+	}
+	if err := c.writeNow(frameSASL, &saslMechanisms{mechanisms: s.Mechanisms}); err != nil {
+		return fail(SASLOK, err)
+	}
+	body, err := c.readNow(frameSASL)
+	if err != nil {
+		return fail(SASLOK, err)
+	}
+	init, ok := body.(*saslInit)
+	if !ok {
+		return fail(SASLOK, fmt.Errorf("expected sasl-init, got %T", body))
+	}
+	identity, code, err := c.authenticate(ctx, init)
+	if werr := c.writeNow(frameSASL, &saslOutcome{code: code}); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return fail(code, err)
+	}
+	c.identity = identity
+	return nil
+}
+
+func (c *Conn) authenticate(ctx context.Context, init *saslInit) (any, SASLCode, error) {
+	s := c.server
+	if !slices.Contains(s.Mechanisms, init.mechanism) {
+		return nil, SASLAuth, fmt.Errorf("peer chose mechanism %q, not one of %v", init.mechanism, s.Mechanisms)
+	}
+	req := &SASLRequest{Mechanism: init.mechanism, Response: init.response,
+		Hostname: init.hostname, TLS: c.tls, RemoteAddr: c.nc.RemoteAddr()}
+	if c.tls != nil {
+		req.PeerCertificates = c.tls.PeerCertificates
+	}
+	switch init.mechanism {
+	case MechPlain:
+		parts := strings.Split(string(init.response), "\x00")
+		if len(parts) != 3 {
+			return nil, SASLAuth, fmt.Errorf("PLAIN response has %d fields, not 3", len(parts))
+		}
+		req.AuthzID, req.AuthcID, req.Password = parts[0], parts[1], parts[2]
+	case MechExternal:
+		req.AuthzID = string(init.response)
+	case MechAnonymous:
+		req.AuthcID = string(init.response) // trace information (RFC 4505)
+	}
+	if s.Authenticate == nil {
+		return req.AuthcID, SASLOK, nil
+	}
+	identity, err := s.Authenticate(ctx, req)
+	if err != nil {
+		var se *SASLError
+		if errors.As(err, &se) && se.Code != SASLOK {
+			return nil, se.Code, err
+		}
+		return nil, SASLAuth, err
+	}
+	return identity, SASLOK, nil
+}
