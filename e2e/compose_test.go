@@ -15,6 +15,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go/modules/compose"
 
+	"github.com/honoctl/honoctl/orchestrator/engine"
 	"github.com/honoctl/honoctl/orchestrator/render"
 )
 
@@ -24,9 +25,15 @@ import (
 // is right for Compose, not only for honoctl up.
 func TestComposeRunsRenderedSimStack(t *testing.T) {
 	e := needDocker(t)
+	for _, kind := range []string{imageHonoSim, imageStandin} {
+		t.Run(kind, func(t *testing.T) { composeUp(t, e, kind) })
+	}
+}
+
+func composeUp(t *testing.T, e *engine.Engine, kind string) {
 	s := newStack(t, e)
 	s.renderSim(freeOffset(t, simPorts()))
-	s.useStandin()
+	s.useImage(kind)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

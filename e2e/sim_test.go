@@ -45,6 +45,26 @@ func (s *stack) renderSim(offset int, extra ...string) {
 	s.mustHonoctl(append([]string{"render", "--port-offset", strconv.Itoa(offset)}, extra...)...)
 }
 
+// Images that play the rendered sim stack's services.
+const (
+	imageHonoSim = "hono-sim" // the real hono-sim, as honoctl/hono-sim:latest
+	imageStandin = "standin"  // the pinger as /hono-sim
+)
+
+// useImage makes the rendered stack run on kind's image.
+func (s *stack) useImage(kind string) {
+	s.t.Helper()
+	if kind == imageStandin {
+		s.useStandin()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := engine.BuildImage(ctx, s.e.Client(), binary(s.t, "hono-sim"), "honoctl/hono-sim"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // useStandin points the rendered compose.yaml at the stand-in image.
 func (s *stack) useStandin() {
 	s.t.Helper()
