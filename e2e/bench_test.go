@@ -52,7 +52,7 @@ func benchStackOn(b *testing.B, kind string) *stack {
 // seconds to healthy and their ratio (honoctl / docker-compose; below 1 is
 // faster).
 func BenchmarkUpAgainstDockerCompose(b *testing.B) {
-	for _, kind := range []string{imageHonoSim, imageStandin} {
+	for _, kind := range []string{imageHonoSim} {
 		b.Run(kind, func(b *testing.B) { upAgainstDockerCompose(b, kind) })
 	}
 }

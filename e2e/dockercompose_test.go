@@ -64,7 +64,7 @@ func (s *stack) waitReady(n int, timeout time.Duration) {
 // sees and removes that stack: the labels are Compose's in both directions.
 func TestDockerComposeRunsRenderedSimStack(t *testing.T) {
 	e := needDocker(t)
-	for _, kind := range []string{imageHonoSim, imageStandin} {
+	for _, kind := range []string{imageHonoSim} {
 		t.Run(kind, func(t *testing.T) {
 			s := newStack(t, e)
 			s.renderSim(freeOffset(t, simPorts()))

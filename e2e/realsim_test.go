@@ -28,6 +28,7 @@ func TestUpDefaultStack(t *testing.T) {
 	if !strings.Contains(stderr, "image honoctl/hono-sim: ") || !strings.Contains(stderr, "rendered 7 services (sim)") {
 		t.Errorf("up did not render and make the hono-sim image:\n%s", stderr)
 	}
+	mustSelfImage(t, s)
 	mustComposeSeesOurs(t, s)
 
 	before := s.containerIDs()
