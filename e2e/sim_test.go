@@ -127,15 +127,3 @@ func mustSelfImage(t *testing.T, s *stack) {
 			ins.Config.Entrypoint)
 	}
 }
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
-}
