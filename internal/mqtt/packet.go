@@ -9,10 +9,12 @@ package mqtt
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -245,19 +247,10 @@ func (d *decoder) binary() []byte {
 // string reads a UTF-8 string; section 1.5.3 forbids invalid UTF-8 and NUL.
 func (d *decoder) string() string {
 	b := d.binary()
-	if d.err == nil && (!utf8.Valid(b) || containsNUL(b)) {
+	if d.err == nil && (bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b)) {
 		d.err = protoErr("string is not well-formed UTF-8")
 	}
 	return string(b)
-}
-
-func containsNUL(b []byte) bool {
-	for _, c := range b {
-		if c == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 func (d *decoder) connect(flags byte) (*Connect, error) {
@@ -313,22 +306,11 @@ func (d *decoder) publish(flags byte) (*Publish, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
-	if p.Topic == "" || containsAny(p.Topic, "+#") {
+	if p.Topic == "" || strings.ContainsAny(p.Topic, "+#") {
 		return nil, protoErr("PUBLISH topic %q is empty or has wildcards", p.Topic)
 	}
 	p.Payload = d.buf
 	return p, nil
-}
-
-func containsAny(s, chars string) bool {
-	for _, r := range s {
-		for _, c := range chars {
-			if r == c {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func (d *decoder) subscribe(flags byte) (*Subscribe, error) {

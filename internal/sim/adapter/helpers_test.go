@@ -41,7 +41,7 @@ func (f *fakeRegistry) setDown(err error) {
 	f.down = err
 }
 
-func newFakeRegistry(t *testing.T) *fakeRegistry {
+func newFakeRegistry(t testing.TB) *fakeRegistry {
 	t.Helper()
 	creds, err := hono.LoadCredentials(registryData + "credentials.json")
 	if err != nil {
