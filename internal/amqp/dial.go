@@ -43,7 +43,7 @@ func newClient(ctx context.Context, nc net.Conn, addr string, opts *ConnOptions)
 	err := c.clientHandshake(ctx, opts)
 	stop()
 	if err != nil {
-		_ = c.nc.Close()
+		c.shutdown(err)
 		var ce *ConnError
 		if errors.As(err, &ce) && ctx.Err() != nil && ce.Remote == nil {
 			ce.Err = fmt.Errorf("%w (%v)", ctx.Err(), ce.Err)

@@ -154,3 +154,26 @@ func TestOpenRefused(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// An Open handler may close the connection right away; the peer then sees
+// our open followed by the close.
+func TestCloseFromOpenHandler(t *testing.T) {
+	checkNoLeaks(t)
+	srv := &Server{Open: func(_ context.Context, req *OpenRequest) error {
+		return req.Conn.CloseWithError(&Error{Condition: ErrUnauthorizedAccess, Description: "go away"})
+	}}
+	addr := startServer(t, srv, nil)
+	start := time.Now()
+	conn, err := Dial(testContext(t), addr, nil)
+	var ce *ConnError
+	if err == nil {
+		<-conn.Done()
+		err = conn.Err()
+	}
+	if !errors.As(err, &ce) || ce.Remote == nil || ce.Remote.Condition != ErrUnauthorizedAccess {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s", d)
+	}
+}
