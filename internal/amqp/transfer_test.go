@@ -93,10 +93,10 @@ func TestHeartbeats(t *testing.T) {
 	b := &testBroker{}
 	srv := b.server()
 	srv.Mechanisms = nil
-	srv.IdleTimeout = 150 * time.Millisecond
+	srv.IdleTimeout = time.Second
 	addr := startServer(t, srv, nil)
 	ctx := testContext(t)
-	conn, err := Dial(ctx, addr, &ConnOptions{IdleTimeout: 150 * time.Millisecond})
+	conn, err := Dial(ctx, addr, &ConnOptions{IdleTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestHeartbeats(t *testing.T) {
 	select {
 	case <-conn.Done():
 		t.Fatalf("connection ended: %v", conn.Err())
-	case <-time.After(700 * time.Millisecond):
+	case <-time.After(2500 * time.Millisecond):
 	}
 	if _, err := conn.NewSession(ctx, nil); err != nil {
 		t.Fatal(err)
