@@ -193,6 +193,10 @@ func (c *Conn) refusedOpen() error {
 	}
 	f, err := readFrame(c.br, c.maxFrameIn)
 	if err != nil {
+		var fe *frameError
+		if errors.As(err, &fe) {
+			_ = c.writeNow(frameAMQP, &closeFrame{err: &Error{Condition: fe.cond, Description: fe.msg}})
+		}
 		return &ConnError{Stage: StageOpen, Addr: c.addr, Err: err}
 	}
 	if cl, ok := f.body.(*closeFrame); ok {
