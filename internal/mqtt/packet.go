@@ -1,7 +1,7 @@
 // Package mqtt is the server side of MQTT 3.1.1 (OASIS standard, 2014):
 // the packets a protocol adapter receives and sends, and a connection loop
 // with keep-alive. It is what hono-sim's MQTT and Kura adapters speak; it is
-// not a broker (no retained messages, no sessions, no QoS 2).
+// not a broker (no retained messages, no sessions, no QoS 2 flow).
 //
 // Decoding never trusts a length it has not checked, so arbitrary input
 // yields an error, not a panic or a huge allocation (see FuzzReadPacket).

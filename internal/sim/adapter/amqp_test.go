@@ -251,7 +251,7 @@ func (c *chain) post(t *testing.T, path string) string {
 	t.Helper()
 	out, err := peerTool(t, "curl", "curl", "-sS", "-i", "--cacert", c.pki.TrustedCerts,
 		"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: application/json",
-		"--data-binary", `{"temp": 5}`, c.url+path)
+		"--data-binary", `{"temp": 5}`, "-X", method(path), c.url+path)
 	if err != nil {
 		t.Fatalf("curl: %v\n%s", err, out)
 	}

@@ -243,3 +243,12 @@ func peerTool(t *testing.T, pkg, name string, args ...string) (string, error) {
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	return string(out), err
 }
+
+// method is the HTTP adapter's method for path: PUT with tenant and
+// device in the path, POST without.
+func method(path string) string {
+	if strings.Count(path, "/") == 3 {
+		return "PUT"
+	}
+	return "POST"
+}

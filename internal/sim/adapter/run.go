@@ -64,7 +64,7 @@ func runHTTP(ctx context.Context, cfg *config.Service, status *health.Status, lo
 	}
 	up() // readiness: the links are registered, the ports accept
 	h := &HTTP{Registry: p.Registry, Downstream: p.Downstream, MaxPayloadSize: sc.MaxPayloadSize,
-		AuthenticationRequired: cfg.Adapter.AuthenticationRequired, Log: log}
+		AuthenticationRequired: cfg.Adapter.AuthenticationRequired, Realm: cfg.Adapter.Realm, Log: log}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		// net/http's own messages (malformed requests) go to our log.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelInfo)}

@@ -160,7 +160,7 @@ func newService(role topology.Role) (*Service, schema, error) {
 		Role:    role,
 		Servers: map[string]*ServerConfig{},
 		Clients: map[string]*ClientConfig{},
-		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true},
+		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true, Realm: "Hono"},
 		Kura: KuraConfig{ControlPrefix: "$EDC", CtrlMsgContentType: "application/vnd.eclipse.kura-control",
 			DataMsgContentType: "application/vnd.eclipse.kura-data"},
 		App: App{HealthCheckBindAddress: "127.0.0.1", MaxInstances: 0},
