@@ -2,10 +2,10 @@ package mqtt
 
 import (
 	"bufio"
-	"io"
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"os/exec"
 	"strconv"
