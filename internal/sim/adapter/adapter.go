@@ -39,6 +39,14 @@ type Downstream interface {
 	Send(ctx context.Context, m *Message, wait bool) error
 }
 
+// Opener is a Downstream that can attach its link for an address before
+// the first message: Hono's MQTT adapters open the tenant's telemetry and
+// event links at CONNECT ("providently"), so that the first PUBLISH finds
+// credit.
+type Opener interface {
+	Open(ctx context.Context, address string) error
+}
+
 // Message is one telemetry message or event, as an adapter produces it
 // (Hono's AbstractProtocolAdapterBase.newMessage).
 type Message struct {

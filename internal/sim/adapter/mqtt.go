@@ -101,6 +101,17 @@ func (a *MQTT) Connect(ctx context.Context, c *mqtt.Conn, p *mqtt.Connect) mqtt.
 	case err != nil:
 		return refuse(mqtt.RefusedServerUnavailable, err)
 	}
+	// As Hono, open the tenant's downstream links before accepting; a
+	// downstream that is not there refuses the device with 3.
+	if o, ok := a.Downstream.(Opener); ok {
+		octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		for _, ep := range []string{"telemetry", "event"} {
+			if err := o.Open(octx, ep+"/"+dev.Tenant); err != nil {
+				return refuse(mqtt.RefusedServerUnavailable, err)
+			}
+		}
+	}
 	c.Session = dev
 	log.Info("device connected", "tenant", dev.Tenant, "device_id", dev.DeviceID)
 	return mqtt.Accepted

@@ -227,3 +227,23 @@ func TestAdapterDisabledForTenant(t *testing.T) {
 		}
 	}
 }
+
+// TestMQTTOpensLinksAtConnect: the tenant's links are opened before the
+// CONNACK, and a downstream that cannot open them refuses the device.
+func TestMQTTOpensLinksAtConnect(t *testing.T) {
+	f := startMQTT(t, false)
+	if _, err := f.paho(t, "sensor1@DEFAULT_TENANT", "hono-secret"); err != nil {
+		t.Fatal(err)
+	}
+	f.down.mu.Lock()
+	opened := append([]string{}, f.down.opened...)
+	f.down.openErr = fmt.Errorf("attach: %w", ErrUnavailable)
+	f.down.mu.Unlock()
+	if strings.Join(opened, ",") != "telemetry/DEFAULT_TENANT,event/DEFAULT_TENANT" {
+		t.Errorf("opened %q before CONNACK", opened)
+	}
+	if _, err := f.paho(t, "sensor1@DEFAULT_TENANT", "hono-secret"); err == nil ||
+		!strings.Contains(err.Error(), "server Unavailable") {
+		t.Errorf("downstream down: %v, want CONNACK server unavailable", err)
+	}
+}
