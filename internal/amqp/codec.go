@@ -89,6 +89,16 @@ func readSymbols(r *encoding.Reader) ([]string, error) {
 		return out, nil
 	case []string:
 		return v, nil
+	case []any: // a list of symbols, as Proton sends what Python gave it
+		out := make([]string, len(v))
+		for i, x := range v {
+			s, ok := x.(encoding.Symbol)
+			if !ok {
+				return nil, fmt.Errorf("expected symbols, got a list holding %T", x)
+			}
+			out[i] = string(s)
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("expected symbols, got %T", v)
 }

@@ -21,11 +21,12 @@ func (c *Conn) readLoop() {
 			return
 		}
 	}
+	var scratch transfer
 	for {
 		if idle > 0 {
 			_ = c.nc.SetReadDeadline(time.Now().Add(idle))
 		}
-		f, err := readFrame(c.br, c.maxFrameIn)
+		f, err := readFrameInto(c.br, c.maxFrameIn, &scratch)
 		if err != nil {
 			c.readFailed(err)
 			return

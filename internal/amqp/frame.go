@@ -39,16 +39,29 @@ func (e *frameError) Error() string { return e.msg }
 // readFrame reads one frame of at most maxSize bytes. The body gets its own
 // buffer, so decoded strings and binaries can share it (encoding.Reader.Alias).
 func readFrame(br *bufio.Reader, maxSize uint32) (frame, error) {
-	var hdr [8]byte
-	if _, err := io.ReadFull(br, hdr[:]); err != nil {
+	return readFrameInto(br, maxSize, nil)
+}
+
+// readFrameInto is readFrame decoding a transfer into scratch, when set:
+// the reader goroutine reuses one, as nothing keeps a transfer after its
+// dispatch (the payload and tag live in the frame's own buffer).
+func readFrameInto(br *bufio.Reader, maxSize uint32, scratch *transfer) (frame, error) {
+	hdr, err := br.Peek(8)
+	if err != nil {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
 		return frame{}, err
 	}
+	_, _ = br.Discard(8)
 	size := binary.BigEndian.Uint32(hdr[0:4])
 	doff := uint32(hdr[4])
 	f := frame{typ: hdr[5], channel: binary.BigEndian.Uint16(hdr[6:8])}
 	switch {
 	case size < 8 || doff < 2 || doff*4 > size:
 		return f, &frameError{ErrFramingError, fmt.Sprintf("malformed frame header % x", hdr)}
+	case f.typ != frameAMQP && f.typ != frameSASL:
+		return f, &frameError{ErrFramingError, fmt.Sprintf("frame of unknown type %d", f.typ)}
 	case size > maxSize:
 		return f, &frameError{ErrFramingError,
 			fmt.Sprintf("frame of %d bytes exceeds max-frame-size %d", size, maxSize)}
@@ -64,8 +77,7 @@ func readFrame(br *bufio.Reader, maxSize uint32) (frame, error) {
 	if len(body) == 0 {
 		return f, nil // heartbeat
 	}
-	var err error
-	f.body, err = decodeBody(f.typ, body)
+	f.body, err = decodeBody(f.typ, body, scratch)
 	if err != nil {
 		return f, &frameError{ErrDecodeError, err.Error()}
 	}
@@ -73,9 +85,11 @@ func readFrame(br *bufio.Reader, maxSize uint32) (frame, error) {
 }
 
 // decodeBody decodes a frame body: a performative or a SASL frame.
-func decodeBody(typ byte, body []byte) (any, error) {
-	r := encoding.NewReader(body)
-	r.Alias = true
+func decodeBody(typ byte, body []byte, scratch *transfer) (any, error) {
+	var rd encoding.Reader
+	rd.Reset(body)
+	rd.Alias = true
+	r := &rd
 	code, name, err := r.Descriptor()
 	if err != nil {
 		return nil, fmt.Errorf("frame body: %w", err)
@@ -86,7 +100,7 @@ func decodeBody(typ byte, body []byte) (any, error) {
 	if (typ == frameSASL) != (code >= codeSASLMechanisms && code <= codeSASLOutcome) {
 		return nil, fmt.Errorf("frame body 0x%x in a frame of type %d", code, typ)
 	}
-	v, err := decodePerformative(code, r)
+	v, err := decodePerformative(code, r, scratch)
 	if err != nil {
 		return nil, fmt.Errorf("%s frame: %w", frameName(code), err)
 	}
@@ -96,7 +110,7 @@ func decodeBody(typ byte, body []byte) (any, error) {
 	return v, nil
 }
 
-func decodePerformative(code uint64, r *encoding.Reader) (any, error) {
+func decodePerformative(code uint64, r *encoding.Reader, scratch *transfer) (any, error) {
 	switch code {
 	case codeOpen:
 		return decodeOpen(r)
@@ -107,7 +121,7 @@ func decodePerformative(code uint64, r *encoding.Reader) (any, error) {
 	case codeFlow:
 		return decodeFlow(r)
 	case codeTransfer:
-		return decodeTransfer(r)
+		return decodeTransfer(r, scratch)
 	case codeDisposition:
 		return decodeDisposition(r)
 	case codeDetach:

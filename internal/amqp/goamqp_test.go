@@ -161,3 +161,35 @@ func TestGoAMQPRejectAndRefuse(t *testing.T) {
 	_ = snd.Close(closeCtx)
 	_ = conn.Close()
 }
+
+// A go-amqp receiver in rcv-settle-mode second waits for our sender to
+// settle after its outcome (part 2, 2.6.12).
+func TestGoAMQPReceiverSettleSecond(t *testing.T) {
+	checkNoLeaks(t)
+	p := mustPKI(t)
+	b := &testBroker{}
+	addr := startServer(t, b.server(), p.serverConf)
+	ctx := testContext(t)
+	b.queue("second") <- NewMessage([]byte("one"))
+	conn := goamqpDial(t, ctx, addr, goamqp.SASLTypeExternal(""))
+	sess, err := conn.NewSession(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv, err := sess.NewReceiver(ctx, "second", &goamqp.ReceiverOptions{
+		SettlementMode: goamqp.ReceiverSettleModeSecond.Ptr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rcv.Receive(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rcv.AcceptMessage(ctx, m); err != nil {
+		t.Fatalf("accept in mode second: %v", err)
+	}
+	if err := rcv.Close(ctx); err != nil {
+		t.Error(err)
+	}
+	_ = conn.Close()
+}

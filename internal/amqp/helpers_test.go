@@ -93,9 +93,13 @@ func (p *testPKI) leaf(t testing.TB, serial int64, cn string, usage x509.ExtKeyU
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
 
-// writePEM writes the CA, and the client's cert and key, for peers that read
-// files (python-qpid-proton); it returns the file paths.
-func (p *testPKI) writePEM(t testing.TB) (ca, cert, key string) {
+// pemFiles are the test PKI's files, for peers that read files
+// (python-qpid-proton).
+type pemFiles struct {
+	ca, clientCert, clientKey, serverCert, serverKey string
+}
+
+func (p *testPKI) writePEM(t testing.TB) pemFiles {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name, typ string, der []byte) string {
@@ -106,13 +110,20 @@ func (p *testPKI) writePEM(t testing.TB) (ca, cert, key string) {
 		}
 		return path
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(p.client.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
+	key := func(c tls.Certificate) []byte {
+		der, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
 	}
-	return write("ca.pem", "CERTIFICATE", p.ca.Raw),
-		write("client-cert.pem", "CERTIFICATE", p.client.Certificate[0]),
-		write("client-key.pem", "PRIVATE KEY", keyDER)
+	return pemFiles{
+		ca:         write("ca.pem", "CERTIFICATE", p.ca.Raw),
+		clientCert: write("client-cert.pem", "CERTIFICATE", p.client.Certificate[0]),
+		clientKey:  write("client-key.pem", "PRIVATE KEY", key(p.client)),
+		serverCert: write("server-cert.pem", "CERTIFICATE", p.server.Certificate[0]),
+		serverKey:  write("server-key.pem", "PRIVATE KEY", key(p.server)),
+	}
 }
 
 // startServer serves srv on a loopback listener (TLS when conf is set)

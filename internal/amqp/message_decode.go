@@ -12,7 +12,13 @@ import (
 func UnmarshalMessage(payload []byte) (*Message, error) {
 	r := encoding.NewReader(payload)
 	r.Alias = true
-	m := &Message{}
+	// One allocation for the message and the properties every Hono
+	// message carries.
+	mp := &struct {
+		m Message
+		p Properties
+	}{}
+	m := &mp.m
 	for r.Len() > 0 {
 		code, name, err := r.Descriptor()
 		if err != nil {
@@ -20,6 +26,9 @@ func UnmarshalMessage(payload []byte) (*Message, error) {
 		}
 		if name != "" {
 			return nil, fmt.Errorf("unknown message section %s", name)
+		}
+		if code == codeProperties {
+			m.Properties = &mp.p
 		}
 		if err := m.decodeSection(code, r); err != nil {
 			return nil, fmt.Errorf("message section 0x%x: %w", code, err)
@@ -37,13 +46,21 @@ func (m *Message) decodeSection(code uint64, r *encoding.Reader) (err error) {
 	case codeMessageAnnots:
 		m.Annotations, err = r.StringMap()
 	case codeProperties:
-		m.Properties, err = decodeProperties(r)
+		if m.Properties == nil {
+			m.Properties = &Properties{}
+		}
+		err = decodeProperties(r, m.Properties)
 	case codeApplicationProp:
 		m.ApplicationProperties, err = r.StringMap()
 	case codeData:
 		var d []byte
 		if d, err = r.Binary(); err == nil {
-			m.Data = append(m.Data, d)
+			if m.Data == nil {
+				m.data1[0] = d
+				m.Data = m.data1[:1:1]
+			} else {
+				m.Data = append(m.Data, d)
+			}
 		}
 	case codeSequence:
 		var v any
@@ -88,9 +105,8 @@ func decodeHeader(r *encoding.Reader) (*Header, error) {
 	})
 }
 
-func decodeProperties(r *encoding.Reader) (*Properties, error) {
-	p := &Properties{}
-	return p, fields(r, func(i int) (err error) {
+func decodeProperties(r *encoding.Reader, p *Properties) error {
+	return fields(r, func(i int) (err error) {
 		switch i {
 		case 0:
 			p.MessageID, err = r.Any()

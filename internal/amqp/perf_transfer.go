@@ -64,8 +64,12 @@ func (t *transfer) encode(w *encoding.Buffer) error {
 	return nil
 }
 
-func decodeTransfer(r *encoding.Reader) (*transfer, error) {
-	t := &transfer{}
+func decodeTransfer(r *encoding.Reader, t *transfer) (*transfer, error) {
+	if t == nil {
+		t = &transfer{}
+	} else {
+		*t = transfer{}
+	}
 	err := fields(r, func(i int) (err error) {
 		switch i {
 		case 0:

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -119,7 +120,8 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) error {
 	stop()
 	cancel()
 	if err != nil {
-		_ = c.nc.Close()
+		closeGently(c.nc)
+		c.shutdown(err) // wakes whoever waits on Done, as an Open handler may
 		s.logf("AMQP handshake failed", "peer", c.addr, "err", err)
 		return err
 	}
@@ -144,4 +146,16 @@ func (s *Server) logf(msg string, args ...any) {
 	if s.Logger != nil {
 		s.Logger.Debug(msg, args...)
 	}
+}
+
+// closeGently closes a socket after a refused handshake so that what we
+// wrote last (a protocol header, a SASL outcome, a close frame) reaches a
+// peer that is still writing: closing with unread input would make the
+// kernel send a reset, and the peer could lose our answer.
+func closeGently(nc net.Conn) {
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		_ = nc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		_, _ = io.CopyN(io.Discard, nc, 64<<10)
+	}
+	_ = nc.Close()
 }

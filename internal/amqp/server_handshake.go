@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/honoctl/honoctl/internal/amqp/encoding"
 )
 
 // serverHandshake takes a peer from the socket to an open connection:
@@ -95,6 +97,7 @@ func (c *Conn) serverOpen(ctx context.Context) error {
 	fail := func(err error) error { return &ConnError{Stage: StageOpen, Addr: c.addr, Err: err} }
 	body, err := c.readNow(frameAMQP)
 	if err != nil {
+		c.closeHandshake(err)
 		return fail(err)
 	}
 	remote, ok := body.(*Open)
@@ -107,15 +110,32 @@ func (c *Conn) serverOpen(ctx context.Context) error {
 	if refusal == nil && s.Open != nil {
 		refusal = s.Open(ctx, &OpenRequest{Conn: c, Remote: remote, Reply: local})
 	}
-	if err := c.writeNow(frameAMQP, local); err != nil {
-		return fail(err)
+	if refusal == nil {
+		if err := c.writeNow(frameAMQP, local); err != nil {
+			return fail(err)
+		}
+		return nil
 	}
-	if refusal != nil {
-		e := asError(refusal)
-		_ = c.writeNow(frameAMQP, &closeFrame{err: e})
-		return fail(fmt.Errorf("refused: %w", e))
+	// Open and close go out in one write, so that a client sees the
+	// refusal while it is still opening (Conn.refusedOpen).
+	e := asError(refusal)
+	var w encoding.Buffer
+	_ = appendFrame(&w, frameAMQP, 0, local, nil)
+	_ = appendFrame(&w, frameAMQP, 0, &closeFrame{err: e}, nil)
+	_, _ = c.nc.Write(w.Bytes())
+	return fail(fmt.Errorf("refused: %w", e))
+}
+
+// closeHandshake tells the peer why its open was not read, when the
+// failure was a bad frame rather than a broken socket: an open of our own
+// and a close with the condition (part 2, 2.4.1 wants the open first).
+func (c *Conn) closeHandshake(err error) {
+	var fe *frameError
+	if !errors.As(err, &fe) {
+		return
 	}
-	return nil
+	_ = c.writeNow(frameAMQP, &Open{ContainerID: c.server.ContainerID, MaxFrameSize: c.maxFrameIn})
+	_ = c.writeNow(frameAMQP, &closeFrame{err: &Error{Condition: fe.cond, Description: fe.msg}})
 }
 
 // asError turns a handler's error into the AMQP error sent to the peer.

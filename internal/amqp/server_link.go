@@ -24,7 +24,12 @@ type LinkRequest struct {
 func (s *Session) incomingLink(a *Attach) error {
 	c := s.conn
 	role := !a.Role // ours is the other end
+	// Settle modes: a sender follows the receiver's rcv-settle-mode; as a
+	// receiver we settle first, which the receiver may always choose.
 	local := &Attach{Name: a.Name, Role: role, SndSettleMode: a.SndSettleMode, RcvSettleMode: ReceiverFirst}
+	if role == RoleSender {
+		local.RcvSettleMode = a.RcvSettleMode
+	}
 	l := newLink(s, role, local)
 	if err := l.register(); err != nil {
 		return err
