@@ -88,8 +88,10 @@ const (
 
 // Options shape Generate.
 type Options struct {
-	// KeyType is the key of the CAs and the services. Default: ECDSA P-256,
-	// with RSA 2048 for the Auth Server, whose token-signing key must be RSA.
+	// KeyType is the key of the CAs and the services. Default: that of the
+	// CA already in the folder, else ECDSA P-256. Services that can load
+	// only RSA keys get RSA 2048 unless an RSA type is asked for (see
+	// ServiceKeyType).
 	KeyType KeyType
 	// Days is the validity of service certificates. Default: DefaultDays.
 	Days int
@@ -101,11 +103,10 @@ type Options struct {
 }
 
 func (o Options) withDefaults() (Options, error) {
-	if o.KeyType == "" {
-		o.KeyType = ECDSAP256
-	}
-	if _, err := ParseKeyType(string(o.KeyType)); err != nil {
-		return o, err
+	if o.KeyType != "" {
+		if _, err := ParseKeyType(string(o.KeyType)); err != nil {
+			return o, err
+		}
 	}
 	if o.Days == 0 {
 		o.Days = DefaultDays

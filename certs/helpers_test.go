@@ -35,6 +35,8 @@ func mustGenerate(t testing.TB, o Options) (string, *Summary) {
 var peerPackages = map[string]string{
 	"openssl": "openssl",
 	"keytool": "default-jdk-headless",
+	"bash":    "bash",
+	"java":    "default-jdk-headless",
 }
 
 // mustRun runs a real peer and returns its combined output; a missing peer
@@ -51,10 +53,16 @@ func mustRun(t testing.TB, dir string, name string, args ...string) string {
 // runPeer runs a real peer and returns its output and error.
 func runPeer(t testing.TB, dir string, name string, args ...string) (string, error) {
 	t.Helper()
+	return runPeerFor(t, time.Minute, dir, name, args...)
+}
+
+// runPeerFor is runPeer with a time limit of its own.
+func runPeerFor(t testing.TB, limit time.Duration, dir string, name string, args ...string) (string, error) {
+	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		t.Fatalf("%s not found: install the Debian package %s (make deps)", name, peerPackages[name])
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir

@@ -66,14 +66,27 @@ func newIntermediate(key crypto.Signer, root *ca, now time.Time) (*ca, error) {
 // newLeaf makes service s's certificate, valid for days but never past its
 // issuer.
 func newLeaf(s topology.Service, key crypto.Signer, issuer *ca, now time.Time, days int) (*x509.Certificate, error) {
-	notAfter := now.Add(time.Duration(days) * 24 * time.Hour)
-	if notAfter.After(issuer.cert.NotAfter) {
-		notAfter = issuer.cert.NotAfter
+	tmpl, err := leafTemplate(s, now, days)
+	if err != nil {
+		return nil, err
 	}
+	if tmpl.NotAfter.After(issuer.cert.NotAfter) {
+		tmpl.NotAfter = issuer.cert.NotAfter
+	}
+	c, err := sign(tmpl, key, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("certificate of %s: %w", s.Name, err)
+	}
+	return c.cert, nil
+}
+
+// leafTemplate is what service s's certificate says: Hono's subject and
+// usages, and every name and address its clients dial.
+func leafTemplate(s topology.Service, now time.Time, days int) (*x509.Certificate, error) {
 	tmpl := &x509.Certificate{
 		Subject:     Subject(s.CertName),
 		NotBefore:   now.Add(-backdate),
-		NotAfter:    notAfter,
+		NotAfter:    now.Add(time.Duration(days) * 24 * time.Hour),
 		KeyUsage:    leafKeyUsage,
 		ExtKeyUsage: leafExtKeyUsage,
 		DNSNames:    s.DNSNames(),
@@ -85,11 +98,7 @@ func newLeaf(s topology.Service, key crypto.Signer, issuer *ca, now time.Time, d
 		}
 		tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
 	}
-	c, err := sign(tmpl, key, issuer)
-	if err != nil {
-		return nil, fmt.Errorf("certificate of %s: %w", s.Name, err)
-	}
-	return c.cert, nil
+	return tmpl, nil
 }
 
 // sign issues tmpl for key, signed by issuer, or self-signed when issuer is

@@ -60,15 +60,23 @@ func (k KeyType) rsaBits() int {
 	return 0
 }
 
-// ServiceKeyType is the key type service s gets when k is asked for. Hono
-// 0.7's Auth Server signs tokens RS256 with auth-server-key.pem and loads
-// only RSA keys (AuthTokenHelperImpl), so its key is RSA whatever k says.
+// ServiceKeyType is the key type service s gets when k is asked for.
+// Hono 0.7's Java services load their PEM key with vert.x 3.5.3, whose
+// KeyStoreHelper reads a "PRIVATE KEY" with the RSA key factory only (EC
+// came in vert.x 3.7, eclipse-vertx/vert.x#2874; Hono's demo-certs moved
+// to RSA for that reason, eclipse-hono/hono#162). The Auth Server also
+// signs tokens RS256 with its key. So every service but the dispatch
+// router, which uses OpenSSL, gets RSA 2048 when k is not an RSA type.
 func ServiceKeyType(s topology.Service, k KeyType) KeyType {
-	if s.Role == topology.RoleAuth && !k.IsRSA() {
+	if !k.IsRSA() && NeedsRSA(s) {
 		return RSA2048
 	}
 	return k
 }
+
+// NeedsRSA reports whether service s can load only an RSA key: all Hono
+// 0.7 Java services, that is all but the router.
+func NeedsRSA(s topology.Service) bool { return s.Role != topology.RoleRouter }
 
 // newKey makes a private key of type k.
 func newKey(k KeyType) (crypto.Signer, error) {

@@ -190,3 +190,16 @@ func TestGenerateLeavesNothingHalfWritten(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestGenerateKeepsTheCAsKeyType: without a key type, a re-run keeps an RSA
+// PKI RSA instead of switching back to the default.
+func TestGenerateKeepsTheCAsKeyType(t *testing.T) {
+	dir, first := mustGenerate(t, Options{KeyType: RSA2048})
+	sum, err := Generate(dir, topology.Default(), Options{Now: testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Written) != 0 || len(sum.Kept) != len(first.Written) {
+		t.Errorf("re-run without a key type wrote %v", sum.Written)
+	}
+}

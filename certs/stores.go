@@ -30,6 +30,9 @@ func encodeKeyStore(key crypto.Signer, leaf *x509.Certificate, chain []*x509.Cer
 // chain that came with it.
 func DecodeKeyStore(data []byte, password string) (key crypto.Signer, leaf *x509.Certificate, chain []*x509.Certificate, err error) {
 	defer recoverAs(&err, "key store")
+	if err := checkPKCS12Iterations(data); err != nil {
+		return nil, nil, nil, err
+	}
 	k, leaf, chain, err := pkcs12.DecodeChain(data, password)
 	if err != nil {
 		return nil, nil, nil, err
@@ -77,6 +80,9 @@ type TrustEntry struct {
 // A wrong password is an error: JKS files carry a keyed digest.
 func DecodeTrustStore(data []byte, password string) (entries []TrustEntry, err error) {
 	defer recoverAs(&err, "trust store")
+	if err := checkJKSBounds(data); err != nil {
+		return nil, err
+	}
 	ks := keystore.New(keystore.WithOrderedAliases())
 	if err := ks.Load(bytes.NewReader(data), []byte(password)); err != nil {
 		return nil, err

@@ -30,9 +30,10 @@ func certsCommand() *cli.Command {
 			"  honoctl certs lint ./hono-stack/certs",
 		Flags: []cli.Flag{
 			dirFlag(),
-			&cli.StringFlag{Name: "key-type", Value: string(certs.ECDSAP256),
-				Usage: "key of the CAs and services: ecdsa-p256 (the auth server's token key stays RSA 2048, " +
-					"Hono 0.7 signs RS256), rsa2048, rsa3072 or rsa4096 (example: --key-type rsa4096)"},
+			&cli.StringFlag{Name: "key-type",
+				Usage: "key of the CAs and services: ecdsa-p256 (the Java services still get RSA 2048: " +
+					"Hono 0.7's vert.x loads only RSA PEM keys), rsa2048, rsa3072 or rsa4096; default: the " +
+					"existing CA's, else ecdsa-p256; a change makes a new CA (example: --key-type rsa4096)"},
 			&cli.IntFlag{Name: "days", Value: certs.DefaultDays,
 				Usage: "validity of the service certificates in days (example: --days 30)"},
 			&cli.BoolFlag{Name: "force",
@@ -49,9 +50,12 @@ func runCerts(c *cli.Context) error {
 			c.Args().First(), c.Args().First())
 	}
 	dir := c.String("dir")
-	kt, err := certs.ParseKeyType(c.String("key-type"))
-	if err != nil {
-		return cannot("--key-type: %w", err)
+	var kt certs.KeyType
+	if s := c.String("key-type"); s != "" {
+		var err error
+		if kt, err = certs.ParseKeyType(s); err != nil {
+			return cannot("--key-type: %w", err)
+		}
 	}
 	if d := c.Int("days"); d < 1 {
 		return cannot("--days: validity of %d days: want 1 to 3650", d)

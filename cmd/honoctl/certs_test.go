@@ -88,3 +88,44 @@ func mustReadFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func TestCertsLint(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCertsCLI(t, "certs", "--dir", dir); code != exitOK {
+		t.Fatalf("certs: exit %d: %s", code, stderr)
+	}
+	pki := filepath.Join(dir, render.CertsDir)
+
+	// A fresh PKI passes, whether named by its stack folder, by itself or
+	// by --dir.
+	for _, args := range [][]string{{"certs", "lint", dir}, {"certs", "lint", pki}, {"certs", "lint", "--dir", dir}} {
+		code, stdout, stderr := runCertsCLI(t, args...)
+		if code != exitOK || stdout != "" || !strings.Contains(stderr, pki+": ") || !strings.Contains(stderr, "0 failed, 0 warnings: ok") {
+			t.Errorf("%v: exit %d\nstdout: %s\nstderr: %s", args, code, stdout, stderr)
+		}
+	}
+
+	// A broken one fails with the finding and its hint on stdout.
+	if err := os.Remove(filepath.Join(pki, "mqtt-adapter-key.pem")); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCertsCLI(t, "certs", "lint", pki)
+	if code != exitFailed {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stdout, "fail  pki.missing       mqtt-adapter-key.pem: missing in "+pki) ||
+		!strings.Contains(stdout, "hint: put the service's private key there") ||
+		!strings.Contains(stdout, "honoctl certs --dir "+dir+" (keeps the CA") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "1 failed") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+func TestCertsLintCannot(t *testing.T) {
+	code, _, stderr := runCertsCLI(t, "certs", "lint", filepath.Join(t.TempDir(), "nothing"))
+	if code != exitCannot || !strings.Contains(stderr, "is not a folder; create the PKI with: honoctl certs") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}

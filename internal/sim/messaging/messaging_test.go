@@ -2,6 +2,7 @@ package messaging
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"strconv"
@@ -402,4 +403,44 @@ func TestDownstreamHostnameVerification(t *testing.T) {
 	}
 	srv, _, _ := startMessaging(t, st, authAddr, internal.Addr().String(), "HONO_DOWNSTREAM_HOSTNAME_VERIFICATION_REQUIRED=false")
 	waitDownstream(t, srv)
+}
+
+// TestProtonConsumer: a Qpid Proton application (python3-qpid-proton)
+// receives what an adapter sent through Hono Messaging and the router,
+// with the annotations Hono Messaging adds.
+func TestProtonConsumer(t *testing.T) {
+	st := simtest.NewStack(t)
+	authAddr := startAuth(t, st)
+	internal := simtest.Listen(t)
+	external := startRouter(t, st, authAddr, internal)
+	srv, addr, _ := startMessaging(t, st, authAddr, internal.Addr().String())
+	waitDownstream(t, srv)
+
+	_, port, _ := net.SplitHostPort(external)
+	p := simtest.StartProton(t, "receive", "amqps://localhost:"+port, "telemetry/DEFAULT_TENANT", "1",
+		st.File("trusted-certs.pem"), "consumer@HONO", "verysecret")
+	if l := p.Next(t, 10*time.Second); l != "ready" {
+		t.Fatalf("Proton consumer: %s", l)
+	}
+
+	c := &chain{st: st, messaging: addr}
+	snd, err := c.adapter(t).NewSender(ctxT(t), "telemetry/DEFAULT_TENANT", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snd.Send(ctxT(t), deviceMessage(t, "4711", assertion(t, "DEFAULT_TENANT", "4711")), nil); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Body        string            `json:"body"`
+		Properties  map[string]any    `json:"properties"`
+		Annotations map[string]string `json:"annotations"`
+	}
+	line := p.Next(t, 10*time.Second)
+	if err := json.Unmarshal([]byte(line), &got); err != nil {
+		t.Fatalf("Proton consumer printed %q: %v", line, err)
+	}
+	if got.Body != `{"temp": 5}` || got.Properties["device_id"] != "4711" || got.Annotations["resource"] != "telemetry/DEFAULT_TENANT/4711" {
+		t.Errorf("Proton consumer received %+v", got)
+	}
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	t.Cleanup(cancel)
 	return ctx
@@ -35,7 +35,7 @@ type routerStack struct {
 	log                *simtest.Logger
 }
 
-func newRouterStack(t *testing.T, st *simtest.Stack, authAddr string) *routerStack {
+func newRouterStack(t testing.TB, st *simtest.Stack, authAddr string) *routerStack {
 	t.Helper()
 	if authAddr == "" {
 		alog := simtest.NewLogger(t)
@@ -70,7 +70,7 @@ func newRouterStack(t *testing.T, st *simtest.Stack, authAddr string) *routerSta
 	return rs
 }
 
-func pointPlugin(t *testing.T, cfg *config.Router, addr string) {
+func pointPlugin(t testing.TB, cfg *config.Router, addr string) {
 	t.Helper()
 	host, port, _ := net.SplitHostPort(addr)
 	for name, p := range cfg.AuthServicePlugins {
@@ -86,7 +86,7 @@ func pointPlugin(t *testing.T, cfg *config.Router, addr string) {
 }
 
 // consumer connects as a Hono application on the external listener.
-func (rs *routerStack) consumer(t *testing.T, user, password string) *goamqp.Session {
+func (rs *routerStack) consumer(t testing.TB, user, password string) *goamqp.Session {
 	t.Helper()
 	conn, err := goamqp.Dial(ctxT(t), "amqps://"+rs.external, &goamqp.ConnOptions{
 		TLSConfig: rs.st.ClientTLS(t, "localhost", ""), SASLType: goamqp.SASLTypePlain(user, password)})
@@ -347,5 +347,81 @@ func TestAuthServerDown(t *testing.T) {
 	}
 	if !rs.log.WaitFor("auth server unavailable", time.Second) || !strings.Contains(fmt.Sprint(err), "sys-temp") {
 		t.Error("the router does not say the Auth Server is unavailable")
+	}
+}
+
+// TestProtonSenderExternal: a Qpid Proton client with Hono Messaging's
+// certificate logs in with SASL EXTERNAL on 5673 (vhost hono-internal) and
+// its telemetry reaches a consumer on 5671; with a certificate the policy
+// does not list, it is refused.
+func TestProtonSenderExternal(t *testing.T) {
+	st := simtest.NewStack(t)
+	rs := newRouterStack(t, st, "")
+	rcv, err := rs.consumer(t, "consumer@HONO", "verysecret").NewReceiver(ctxT(t), "telemetry/DEFAULT_TENANT", &goamqp.ReceiverOptions{Credit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(rs.internal)
+	p := simtest.StartProton(t, "send", "amqps://localhost:"+port, "telemetry/DEFAULT_TENANT", "1",
+		st.File("trusted-certs.pem"), st.File("hono-messaging-cert.pem"), st.File("hono-messaging-key.pem"), "hono-internal")
+	msg, err := rcv.Receive(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = rcv.AcceptMessage(ctxT(t), msg)
+	if string(msg.GetData()) != "proton-0" {
+		t.Errorf("received %q from the Proton sender", msg.GetData())
+	}
+	if l := p.Next(t, 10*time.Second); l != "accepted" {
+		t.Errorf("Proton sender: %s, want accepted", l)
+	}
+
+	refused := simtest.StartProton(t, "send", "amqps://localhost:"+port, "telemetry/DEFAULT_TENANT", "1",
+		st.File("trusted-certs.pem"), st.File("device-registry-cert.pem"), st.File("device-registry-key.pem"), "hono-internal")
+	if l := refused.Next(t, 10*time.Second); !strings.Contains(l, "closed") || !strings.Contains(l, "amqp:resource-limit-exceeded") {
+		t.Errorf("Proton sender with device-registry's certificate: %s, want closed with amqp:resource-limit-exceeded", l)
+	}
+}
+
+// TestPlainListener: the optional plain listener (5672 when the stack has
+// plaintext ports) takes PLAIN through the Auth Server too.
+func TestPlainListener(t *testing.T) {
+	st := simtest.NewStack(t)
+	alog := simtest.NewLogger(t)
+	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aln := simtest.Listen(t)
+	simtest.Run(t, func(ctx context.Context) error { return as.Serve(ctx, auth.Ports{Secure: aln}) })
+
+	cfg := st.Router(t)
+	pointPlugin(t, cfg, aln.Addr().String())
+	cfg.Listeners = []config.Listener{{Host: "127.0.0.1", Port: 5672, AuthenticatePeer: true,
+		SASLMechanisms: "PLAIN", SASLPlugin: "Hono Auth"}}
+	r, err := New(cfg, health.NewStatus(), simtest.NewLogger(t).Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := simtest.Listen(t)
+	simtest.Run(t, func(ctx context.Context) error { return r.Serve(ctx, []net.Listener{ln}) })
+
+	conn, err := goamqp.Dial(ctxT(t), "amqp://"+ln.Addr().String(), &goamqp.ConnOptions{
+		SASLType: goamqp.SASLTypePlain("consumer@HONO", "verysecret")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctxT(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.NewReceiver(ctxT(t), "event/DEFAULT_TENANT", nil); err != nil {
+		t.Errorf("consumer on the plain listener: %v", err)
+	}
+	_, err = goamqp.Dial(ctxT(t), "amqp://"+ln.Addr().String(), &goamqp.ConnOptions{
+		SASLType: goamqp.SASLTypePlain("consumer@HONO", "bad")})
+	if err == nil || !strings.Contains(err.Error(), "code 0x1") {
+		t.Errorf("wrong password on the plain listener: err = %v, want SASL outcome auth", err)
 	}
 }
