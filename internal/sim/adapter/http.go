@@ -33,6 +33,11 @@ type HTTP struct {
 	Now func() time.Time
 }
 
+// TODO: devices authenticate with basic auth only. Hono 0.7 also accepts
+// client certificates (X509AuthHandler, x509-cert credentials by subject
+// DN), and serves hono-ttd and command responses (/control/res); none of
+// that is here, so a device relying on it gets 401 or 404.
+
 // retryAfter is what Hono's HTTP adapter tells a device when no consumer
 // gives credit: try again in 2 seconds.
 const retryAfter = "2"

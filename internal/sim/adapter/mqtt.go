@@ -45,6 +45,10 @@ func DefaultKura() *Kura {
 
 var _ mqtt.Handler = (*MQTT)(nil)
 
+// TODO: no command and control: subscriptions to control/+/+/req/# are
+// refused (SUBACK 0x80) where Hono 0.7 opens a command consumer, and
+// devices cannot authenticate with a client certificate.
+
 func (a *MQTT) adapterType() string {
 	if a.Kura != nil {
 		return hono.AdapterKura
