@@ -172,7 +172,7 @@ func TestExternal(t *testing.T) {
 
 func TestClientCertFromAnotherCARefused(t *testing.T) {
 	st := simtest.NewStack(t)
-	other := simtest.NewStack(t) // another demo PKI: another CA
+	other := simtest.NewForeignStack(t) // another CA
 	_, addr, log := authServer(t, st)
 
 	conf := st.ClientTLS(t, "localhost", "")

@@ -254,7 +254,7 @@ func TestBalancedAcrossConsumers(t *testing.T) {
 
 func TestInternalListenerRefusals(t *testing.T) {
 	st := simtest.NewStack(t)
-	other := simtest.NewStack(t)
+	other := simtest.NewForeignStack(t)
 	rs := newRouterStack(t, st, "")
 
 	// A client certificate from another CA: the TLS handshake fails.
