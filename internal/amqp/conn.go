@@ -44,6 +44,7 @@ type Conn struct {
 	// batches by the writer goroutine (conn_write.go).
 	wmu     sync.Mutex
 	wbuf    encoding.Buffer
+	drun    dispositionRun // see queueDisposition
 	wclosed bool
 	wake    chan struct{}
 	drained chan struct{}

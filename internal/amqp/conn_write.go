@@ -21,6 +21,7 @@ func (c *Conn) queue(channel uint16, body encoder, payload []byte) error {
 		return c.closedErr()
 	}
 	err := appendFrame(&c.wbuf, frameAMQP, channel, body, payload)
+	c.drun.ok = false
 	c.wmu.Unlock()
 	c.signalWriter()
 	return err
@@ -73,11 +74,13 @@ func (c *Conn) writeLoop() {
 			c.wmu.Lock()
 			if c.wbuf.Len() == 0 {
 				_ = appendFrame(&c.wbuf, frameAMQP, 0, nil, nil)
+				c.drun.ok = false
 			}
 			c.wmu.Unlock()
 		}
 		c.wmu.Lock()
 		c.wbuf, out = out, c.wbuf
+		c.drun.ok = false
 		closed := c.wclosed
 		c.wmu.Unlock()
 		if out.Len() > 0 {
@@ -108,6 +111,7 @@ func (c *Conn) queueTransfer(channel uint16, t *transfer, payload []byte) ([]byt
 		return nil, c.closedErr()
 	}
 	w := &c.wbuf
+	c.drun.ok = false
 	start := w.Len()
 	if err := appendFrame(w, frameAMQP, channel, t, nil); err != nil {
 		return nil, err

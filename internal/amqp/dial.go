@@ -137,8 +137,7 @@ func (c *Conn) clientSASL(mech *SASL, hostname string) error {
 	switch b := body.(type) {
 	case *saslOutcome:
 		if b.code != SASLOK {
-			return &ConnError{Stage: StageSASL, Addr: c.addr, SASLCode: b.code,
-				Err: fmt.Errorf("%s authentication refused", mech.Mechanism)}
+			return &ConnError{Stage: StageSASL, Addr: c.addr, SASLCode: b.code}
 		}
 		return nil
 	case *saslChallenge:

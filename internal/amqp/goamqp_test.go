@@ -193,3 +193,45 @@ func TestGoAMQPReceiverSettleSecond(t *testing.T) {
 	}
 	_ = conn.Close()
 }
+
+// Messages over the frame size travel in several transfers both ways
+// between go-amqp and our server, each side splitting by the other's limit.
+func TestGoAMQPMultiFrame(t *testing.T) {
+	checkNoLeaks(t)
+	p := mustPKI(t)
+	b := &testBroker{}
+	srv := b.server()
+	srv.MaxFrameSize = 1024
+	addr := startServer(t, srv, p.serverConf)
+	ctx := testContext(t)
+	conn, err := goamqp.Dial(ctx, "amqps://"+addr, &goamqp.ConnOptions{
+		TLSConfig: p.clientConf, SASLType: goamqp.SASLTypeExternal(""), MaxFrameSize: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snd, err := sess.NewSender(ctx, "big", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("hono"), 5000)
+	if err := snd.Send(ctx, goamqp.NewMessage(body), nil); err != nil {
+		t.Fatal(err)
+	}
+	rcv, err := sess.NewReceiver(ctx, "big", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rcv.Receive(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.GetData(), body) {
+		t.Errorf("got %d bytes back", len(m.GetData()))
+	}
+	_ = rcv.AcceptMessage(ctx, m)
+}
