@@ -69,7 +69,10 @@ func TestDeviceToApplication(t *testing.T) {
 		"HONO_MESSAGING_HOST=localhost", "HONO_MESSAGING_PORT=" + msgPort,
 		"HONO_COMMAND_HOST=localhost", "HONO_COMMAND_PORT=" + cmdPort}
 	for _, api := range []string{"REGISTRATION", "CREDENTIALS", "TENANT"} {
-		env = append(env, "HONO_"+api+"_HOST=localhost", "HONO_"+api+"_PORT="+regPort)
+		env = append(env, "HONO_"+api+"_HOST=localhost", "HONO_"+api+"_PORT="+regPort,
+			// Hono's 200 ms default is short for a loaded CI machine
+			// running everything with -race.
+			"HONO_"+api+"_REQUEST_TIMEOUT=5000")
 	}
 	acfg := st.Config(t, topology.RoleHTTPAdapter, "hono-adapter-http-vertx", env...)
 	astatus := health.NewStatus()
@@ -123,11 +126,21 @@ func TestDeviceToApplication(t *testing.T) {
 	}
 }
 
+// waitReady waits until the adapter's HTTPS listener is registered and
+// every required link is up. (An empty status reads as ready, so the
+// listener must be there first.)
 func waitReady(t *testing.T, s *health.Status) {
 	t.Helper()
 	end := time.Now().Add(10 * time.Second)
 	for time.Now().Before(end) {
-		if s.Report().Outcome == "UP" {
+		r := s.Report()
+		listening := false
+		for _, c := range r.Checks {
+			if c.Data.Kind == "listener" && c.Status == "UP" {
+				listening = true
+			}
+		}
+		if listening && r.Outcome == "UP" {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
