@@ -131,6 +131,7 @@ func TestLintPassesAGeneratedPKI(t *testing.T) {
 // TestLintFindings breaks a PKI on purpose, one way at a time, and expects
 // the finding that names it.
 func TestLintFindings(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	for _, tt := range []struct {
 		name    string
 		breakF  func(t *testing.T, dir string)

@@ -101,6 +101,7 @@ func TestGenerateAddsAServiceFromTheSameCA(t *testing.T) {
 }
 
 func TestGenerateReissues(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	for _, tt := range []struct {
 		name   string
 		breakF func(t *testing.T, dir string)
