@@ -30,6 +30,7 @@ func runScript(t testing.TB, dir string, kt KeyType) {
 // TestBenchScriptMakesWhatLintAccepts keeps the benchmark's reference
 // honest: the script must make the same PKI, which the lint then passes.
 func TestBenchScriptMakesWhatLintAccepts(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	dir := t.TempDir()
 	runScript(t, dir, ECDSAP256)
 	if bad := notPassing(Lint(dir, topology.Default(), time.Now())); len(bad) > 0 {

@@ -7,6 +7,7 @@
 package certs
 
 import (
+	"context"
 	"crypto/x509/pkix"
 	"fmt"
 	"time"
@@ -100,6 +101,9 @@ type Options struct {
 	// Now is the time certificates are checked and issued at. Default:
 	// time.Now().
 	Now time.Time
+	// Context stops Generate while it makes keys, before anything is
+	// written. Default: context.Background().
+	Context context.Context
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -116,6 +120,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
+	}
+	if o.Context == nil {
+		o.Context = context.Background()
 	}
 	return o, nil
 }

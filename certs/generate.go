@@ -95,7 +95,7 @@ func Generate(dir string, t *topology.Topology, o Options) (*Summary, error) {
 			types = append(types, p.want)
 		}
 	}
-	keys, err := newKeys(types)
+	keys, err := newKeys(o.Context, types)
 	if err != nil {
 		return nil, err
 	}

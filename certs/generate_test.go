@@ -93,6 +93,7 @@ func TestGenerateCertificatesAsHonos(t *testing.T) {
 // parse (x509 -text) and verify against the trust bundle, and every key must
 // read as an unencrypted PKCS#8 key.
 func TestGenerateOpenSSLVerifies(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	for _, kt := range []KeyType{ECDSAP256, RSA2048} {
 		t.Run(string(kt), func(t *testing.T) {
 			dir, _ := mustGenerate(t, Options{KeyType: kt})
@@ -125,6 +126,7 @@ func TestGenerateOpenSSLVerifies(t *testing.T) {
 // TestGenerateKeyStoresReadByPeers reads every key store with keytool and
 // with OpenSSL 3 without -legacy.
 func TestGenerateKeyStoresReadByPeers(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	dir, _ := mustGenerate(t, Options{})
 	for _, s := range topology.Default().Services {
 		ks, ok := KeyStoreOf(s)
@@ -156,6 +158,7 @@ func TestGenerateKeyStoresReadByPeers(t *testing.T) {
 // key and certificate, as a client that trusts trusted-certs.pem and
 // verifies each name a client dials.
 func TestGenerateHandshakes(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	dir, _ := mustGenerate(t, Options{})
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(mustRead(t, filepath.Join(dir, TrustedCerts))) {

@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"path/filepath"
@@ -32,7 +33,7 @@ func writeHonoShapedPKI(t *testing.T, dir string, issued time.Time) {
 	for i := range types {
 		types[i] = RSA2048
 	}
-	keys, err := newKeys(types)
+	keys, err := newKeys(context.Background(), types)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 // verifying "localhost". An ECDSA key fails that loader, which is why
 // ServiceKeyType gives the Java services RSA.
 func TestJavaLoadsTheKeysAsHono(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	dir, _ := mustGenerate(t, Options{})
 	java := []string{"testdata/PemLoad.java", dir}
 	var names []string

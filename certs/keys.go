@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -90,16 +91,27 @@ func newKey(k KeyType) (crypto.Signer, error) {
 }
 
 // newKeys makes one key per entry of types, in parallel: RSA key generation
-// is the slow part of a PKI, and the keys do not depend on each other.
-func newKeys(types []KeyType) ([]crypto.Signer, error) {
+// is the slow part of a PKI, and the keys do not depend on each other. When
+// ctx ends first, it returns at once; the keys still being made are
+// dropped when done.
+func newKeys(ctx context.Context, types []KeyType) ([]crypto.Signer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	keys := make([]crypto.Signer, len(types))
 	errs := make([]error, len(types))
 	var wg sync.WaitGroup
 	for i, k := range types {
 		wg.Go(func() { keys[i], errs[i] = newKey(k) })
 	}
-	wg.Wait()
-	return keys, errors.Join(errs...)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return keys, errors.Join(errs...)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // keyTypeOf names the type of a public key; ok is false for keys Generate

@@ -32,6 +32,7 @@ func Lint(dir string, t *topology.Topology, now time.Time) []Finding {
 	for _, s := range t.Services {
 		l.lintService(s)
 	}
+	l.foreign = true
 	for _, name := range l.otherChainFiles() {
 		l.lintChainFile(name, strings.TrimSuffix(name, "-cert.pem")+"-key.pem", nil)
 	}
@@ -48,6 +49,10 @@ type linter struct {
 	// trusted is trusted-certs.pem; roots are its self-signed certificates.
 	trusted, roots []*x509.Certificate
 
+	// foreign is set while files of no topology service are checked:
+	// honoctl does not renew those, so hints must not say it would.
+	foreign bool
+
 	out  []Finding
 	ran  []Finding // a pass for each check and file, unless it found something
 	seen map[string]bool
@@ -58,6 +63,10 @@ func (l *linter) run(id, file string) {
 }
 
 func (l *linter) add(st Status, id, file, hint, format string, a ...any) {
+	if l.foreign && strings.Contains(hint, "honoctl certs") {
+		hint = "no service of the topology uses " + file + ", so honoctl does not renew it: " +
+			"issue it again from the CA in " + TrustedCerts + ", or remove it"
+	}
 	l.seen[id+" "+file] = true
 	l.out = append(l.out, Finding{Check: id, Status: st, File: file, Message: fmt.Sprintf(format, a...), Hint: hint})
 }

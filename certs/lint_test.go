@@ -131,6 +131,7 @@ func TestLintPassesAGeneratedPKI(t *testing.T) {
 // TestLintFindings breaks a PKI on purpose, one way at a time, and expects
 // the finding that names it.
 func TestLintFindings(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	for _, tt := range []struct {
 		name    string
 		breakF  func(t *testing.T, dir string)
@@ -187,6 +188,10 @@ func TestLintFindings(t *testing.T) {
 		{"CA key swapped", func(t *testing.T, dir string) {
 			mustWrite(t, filepath.Join(dir, CAKey), mustRead(t, filepath.Join(dir, RootKey)))
 		}, IDKeyMatch, Fail, CAKey, "the key does not belong to CN=ca in ca-cert.pem"},
+		{"stale certificate of no service", func(t *testing.T, dir string) {
+			other, _ := mustGenerate(t, Options{})
+			mustWrite(t, filepath.Join(dir, "artemis-cert.pem"), mustRead(t, filepath.Join(other, "qdrouter-cert.pem")))
+		}, IDChain, Fail, "artemis-cert.pem", "CN=qdrouter does not chain to trusted-certs.pem"},
 		{"alias not in the SAN", func(t *testing.T, dir string) {
 			reissue(t, dir, "hono-service-device-registry", nil, func(c *x509.Certificate) {
 				c.DNSNames = []string{"hono-service-device-registry", "localhost"}
@@ -291,6 +296,9 @@ func TestLintFindings(t *testing.T) {
 					strings.Contains(f.Message, tt.message) {
 					if f.Hint == "" {
 						t.Errorf("finding without a hint: %+v", f)
+					}
+					if strings.HasPrefix(f.File, "artemis") && !strings.Contains(f.Hint, "honoctl does not renew it") {
+						t.Errorf("hint for a file of no service: %q", f.Hint)
 					}
 					return
 				}

@@ -2,6 +2,8 @@ package certs
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -99,6 +101,7 @@ func TestGenerateAddsAServiceFromTheSameCA(t *testing.T) {
 }
 
 func TestGenerateReissues(t *testing.T) {
+	t.Parallel() // peers and key generation; independent folders
 	for _, tt := range []struct {
 		name   string
 		breakF func(t *testing.T, dir string)
@@ -201,5 +204,19 @@ func TestGenerateKeepsTheCAsKeyType(t *testing.T) {
 	}
 	if len(sum.Written) != 0 || len(sum.Kept) != len(first.Written) {
 		t.Errorf("re-run without a key type wrote %v", sum.Written)
+	}
+}
+
+// TestGenerateStopsWhenCancelled: a cancelled run writes nothing.
+func TestGenerateStopsWhenCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dir := t.TempDir()
+	_, err := Generate(dir, topology.Default(), Options{KeyType: RSA4096, Context: ctx})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("error %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files written: %v", entries)
 	}
 }

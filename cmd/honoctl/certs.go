@@ -66,7 +66,7 @@ func runCerts(c *cli.Context) error {
 	}
 	pki := filepath.Join(dir, render.CertsDir)
 	sum, err := certs.Generate(pki, top, certs.Options{
-		KeyType: kt, Days: c.Int("days"), Force: c.Bool("force"),
+		KeyType: kt, Days: c.Int("days"), Force: c.Bool("force"), Context: c.Context,
 	})
 	if err != nil {
 		return cannot("certs: %w", err)

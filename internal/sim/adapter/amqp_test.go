@@ -359,20 +359,26 @@ func TestChainReconnects(t *testing.T) {
 	c.messaging.next(t)
 }
 
-func TestChainHostnameVerification(t *testing.T) {
+func TestChainTLSFailures(t *testing.T) {
 	pki := testpki.New(t)
-	// A messaging certificate without "localhost": the name does not match.
-	wrong := pki.Leaf(t, "hono-messaging", []string{"hono-service-messaging.hono"})
 	for _, tt := range []struct {
 		name   string
+		leaf   testpki.Leaf
 		verify string
-		want   string // the link's state
+		want   health.State
+		cause  string
 	}{
-		{"verified", "true", string(health.Failed)},
-		{"not verified", "false", string(health.Connected)},
+		{"host name not in the certificate", pki.Leaf(t, "hono-messaging", []string{"hono-service-messaging.hono"}),
+			"true", health.Failed, "host name mismatch"},
+		{"host name not verified when disabled", pki.Leaf(t, "hono-messaging", []string{"hono-service-messaging.hono"}),
+			"false", health.Connected, ""},
+		{"expired certificate", pki.Leaf(t, "expired", []string{"localhost"}, testpki.Expired()),
+			"true", health.Failed, "certificate expired or not yet valid"},
+		{"another CA", testpki.New(t).Leaf(t, "hono-messaging", []string{"localhost"}),
+			"true", health.Failed, "unknown authority"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			peer := startAMQPPeer(t, wrong, "", nil)
+			peer := startAMQPPeer(t, tt.leaf, "", nil)
 			_, port, _ := net.SplitHostPort(peer.addr)
 			leaf := pki.Leaf(t, "http-adapter", []string{"localhost"})
 			yaml := serverYAML("http", leaf, "") + fmt.Sprintf("  messaging:\n    host: localhost\n    port: %s\n"+
@@ -390,19 +396,22 @@ func TestChainHostnameVerification(t *testing.T) {
 						link = chk
 					}
 				}
-				if string(link.Data.State) == tt.want {
+				if link.Data.State == tt.want {
 					break
 				}
 				time.Sleep(20 * time.Millisecond)
 			}
-			if string(link.Data.State) != tt.want {
+			if link.Data.State != tt.want {
 				t.Fatalf("messaging link %+v, want %s", link.Data, tt.want)
 			}
-			if tt.want == string(health.Failed) && !strings.HasPrefix(link.Data.Error, "host name mismatch: ") {
-				t.Errorf("error %q should start with the cause", link.Data.Error)
+			if tt.cause == "" {
+				return
 			}
-			if tt.want == string(health.Failed) && !strings.Contains(run.log.String(), `cause="host name mismatch"`) {
-				t.Errorf("log should give the cause:\n%s", run.log.String())
+			if !strings.HasPrefix(link.Data.Error, tt.cause+": ") {
+				t.Errorf("readiness error %q should start with the cause %q", link.Data.Error, tt.cause)
+			}
+			if !strings.Contains(run.log.String(), `cause="`+tt.cause+`"`) {
+				t.Errorf("log should give the cause %q:\n%s", tt.cause, run.log.String())
 			}
 		})
 	}

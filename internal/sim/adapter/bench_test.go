@@ -67,7 +67,8 @@ func benchPost(b *testing.B, c *http.Client, url string) {
 // an in-process registry, a downstream that takes the message at once.
 func BenchmarkHTTPTelemetry(b *testing.B) {
 	down := &discardDownstream{}
-	h := &HTTP{Registry: newFakeRegistry(b), Downstream: down, Log: slog.New(slog.DiscardHandler)}
+	h := &HTTP{Registry: newFakeRegistry(b), Downstream: down, AuthenticationRequired: true,
+		Log: slog.New(slog.DiscardHandler)}
 	c, url := benchServer(b, h)
 	benchPost(b, c, url)
 }

@@ -98,7 +98,8 @@ type replyLinks struct {
 }
 
 func newRequester(p *peer, endpoint string) *requester {
-	return &requester{peer: p, endpoint: endpoint, links: map[string]*replyLinks{}, cache: newResponseCache(1000)}
+	return &requester{peer: p, endpoint: endpoint, links: map[string]*replyLinks{},
+		cache: newResponseCache(max(p.cfg.ResponseCacheMaxSize, 1))}
 }
 
 // call sends one request and returns the payload of a 200 response; other

@@ -34,6 +34,8 @@ type Service struct {
 	Adapter AdapterConfig
 	// Kura is the Kura adapter's topic scheme (hono.kura).
 	Kura KuraConfig
+	// Messaging is Hono Messaging's part of hono.messaging.
+	Messaging MessagingConfig
 	// Clients holds the role's outgoing connections by prefix
 	// ("hono.auth", "hono.downstream", "hono.messaging", ...).
 	Clients map[string]*ClientConfig
@@ -161,7 +163,9 @@ func newService(role topology.Role) (*Service, schema, error) {
 		Role:    role,
 		Servers: map[string]*ServerConfig{},
 		Clients: map[string]*ClientConfig{},
-		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true, Realm: "Hono"},
+		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true, Realm: "Hono",
+			EventLoopBlockedCheckTimeout: 5000, CORSAllowedOrigin: "*"},
+		Messaging: MessagingConfig{AssertionValidationRequired: true, MaxSessionWindow: 9830400},
 		Kura: KuraConfig{ControlPrefix: "$EDC", CtrlMsgContentType: "application/vnd.eclipse.kura-control",
 			DataMsgContentType: "application/vnd.eclipse.kura-data"},
 		App: App{HealthCheckBindAddress: "127.0.0.1", MaxInstances: 0},
@@ -193,7 +197,8 @@ func newService(role topology.Role) (*Service, schema, error) {
 	case topology.RoleMessaging:
 		secs = append(secs,
 			section{"hono.auth.validation", &svc.AuthValidation},
-			section{"hono.messaging.validation", &svc.MessagingValidation})
+			section{"hono.messaging.validation", &svc.MessagingValidation},
+			section{"hono.messaging", &svc.Messaging})
 	case topology.RoleKuraAdapter:
 		secs = append(secs, section{b.servers[0], &svc.Adapter}, section{b.servers[0], &svc.Kura})
 	default: // the HTTP and MQTT adapters

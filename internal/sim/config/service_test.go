@@ -275,3 +275,22 @@ func TestCredentials(t *testing.T) {
 		t.Errorf("ReadCredentials without password: %v", err)
 	}
 }
+
+func TestMessagingAndAdapterExtras(t *testing.T) {
+	msg := mustLoad(t, topology.RoleMessaging, Sources{Location: reference + "hono-service-messaging-config.yml",
+		Env: []string{"HONO_MESSAGING_ASSERTION_VALIDATION_REQUIRED=false"}})
+	if msg.Messaging.AssertionValidationRequired || msg.Messaging.MaxSessionWindow != 9830400 {
+		t.Errorf("hono.messaging extras = %+v", msg.Messaging)
+	}
+	if c := msg.Client("hono.downstream"); c.ResponseCacheMaxSize != 1000 {
+		t.Errorf("responseCacheMaxSize default = %d", c.ResponseCacheMaxSize)
+	}
+	http := mustLoad(t, topology.RoleHTTPAdapter, Sources{Env: []string{
+		"HONO_HTTP_CORS_ALLOWED_ORIGIN=https://example.org", "HONO_HTTP_REALM=Devices"}})
+	if http.Adapter.Realm != "Devices" {
+		t.Errorf("realm = %q", http.Adapter.Realm)
+	}
+	if all := strings.Join(http.Warnings, "\n"); !strings.Contains(all, "HONO_HTTP_CORS_ALLOWED_ORIGIN (environment) is not supported: hono-sim sends no CORS headers") {
+		t.Errorf("warnings lack the CORS one:\n%s", all)
+	}
+}

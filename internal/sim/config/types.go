@@ -89,9 +89,24 @@ func (c *ServerConfig) PlainPort(def int) int {
 // adapter's server block (hono.http, hono.mqtt, hono.kura).
 type AdapterConfig struct {
 	// AuthenticationRequired makes devices authenticate; default true.
-	AuthenticationRequired bool   `hono:"authenticationRequired"`
-	DefaultsEnabled        bool   `hono:"defaultsEnabled"`
-	Realm                  string `hono:"realm"`
+	AuthenticationRequired bool `hono:"authenticationRequired"`
+	DefaultsEnabled        bool `hono:"defaultsEnabled"`
+	// Realm is the HTTP adapter's basic auth realm; default "Hono".
+	Realm string `hono:"realm"`
+
+	JMSVendorPropsEnabled        bool   `hono:"jmsVendorPropsEnabled,inert=hono-sim adds no JMS vendor properties"`
+	EventLoopBlockedCheckTimeout int    `hono:"eventLoopBlockedCheckTimeout,inert=hono-sim has no Vert.x event loop"`
+	CORSAllowedOrigin            string `hono:"corsAllowedOrigin,inert=hono-sim sends no CORS headers"`
+}
+
+// MessagingConfig is what HonoMessagingConfigProperties add to hono.messaging
+// in Hono Messaging.
+type MessagingConfig struct {
+	// AssertionValidationRequired checks reg_assertion and offers
+	// hono-reg-assertion on receiver links; default true.
+	AssertionValidationRequired bool `hono:"assertionValidationRequired"`
+	// MaxSessionWindow bounds an upstream session's window; default 9830400.
+	MaxSessionWindow int `hono:"maxSessionWindow"`
 }
 
 // KuraConfig is what KuraAdapterProperties add to hono.kura: the Kura topic
@@ -126,6 +141,13 @@ type ClientConfig struct {
 	InitialCredits    int `hono:"initialCredits"`
 	RequestTimeout    int `hono:"requestTimeout"`
 	ReconnectAttempts int `hono:"reconnectAttempts"`
+
+	// ResponseCacheMaxSize bounds the cache of a request/response client
+	// (registration, credentials, tenant); default 1000. The other two
+	// cache settings are accepted and have no effect.
+	ResponseCacheMaxSize        int `hono:"responseCacheMaxSize"`
+	ResponseCacheMinSize        int `hono:"responseCacheMinSize,inert=hono-sim's cache has no initial size"`
+	ResponseCacheDefaultTimeout int `hono:"responseCacheDefaultTimeout,inert=hono-sim caches only what the registry's cache_control allows"`
 }
 
 // NewClientConfig returns a client block with Hono's defaults.
@@ -139,6 +161,7 @@ func NewClientConfig() *ClientConfig {
 		InitialCredits:               200,
 		RequestTimeout:               200,
 		ReconnectAttempts:            -1,
+		ResponseCacheMaxSize:         1000,
 	}
 }
 
