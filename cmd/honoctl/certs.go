@@ -71,7 +71,8 @@ func runCerts(c *cli.Context) error {
 	if err != nil {
 		return cannot("certs: %w", err)
 	}
-	printSummary(c.App.ErrWriter, sum, dir)
+	printSummary(c.App.ErrWriter, sum)
+	fmt.Fprintf(c.App.ErrWriter, "next: honoctl render --dir %s\n", dir)
 	return nil
 }
 
@@ -90,7 +91,7 @@ func stackTopology(dir string) (*topology.Topology, error) {
 
 // printSummary says what was written and kept, where the files are and
 // when they expire.
-func printSummary(w io.Writer, sum *certs.Summary, dir string) {
+func printSummary(w io.Writer, sum *certs.Summary) {
 	reasons := map[string][]string{}
 	var order []string
 	for _, f := range sum.Written {
@@ -112,7 +113,6 @@ func printSummary(w io.Writer, sum *certs.Summary, dir string) {
 	}
 	fmt.Fprintf(w, "the PKI is in %s: service certificates expire on %s (in %s), the CA on %s\n",
 		sum.Dir, day(sum.Expires), inDays(time.Until(sum.Expires)), day(sum.CAExpires))
-	fmt.Fprintf(w, "next: honoctl render --dir %s\n", dir)
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }

@@ -55,7 +55,7 @@ func runDemo(c *cli.Context) error {
 	if err != nil {
 		return cannot("certs: %w", err)
 	}
-	printSummary(w, sum, dir)
+	printSummary(w, sum)
 
 	fmt.Fprintln(w, "\n== up")
 	if err := runUp(c); err != nil {
