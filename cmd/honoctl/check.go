@@ -66,11 +66,11 @@ func probeCommand() *cli.Command {
 				Usage: "folder with topology.json and certs/ holding the clients' trust and keys"},
 		},
 		Action: func(c *cli.Context) error {
-			top, pki, err := loadCheckInputs(c.String("dir"))
+			st, err := loadCheckInputs(c.String("dir"))
 			if err != nil {
 				return err
 			}
-			fs, err := probeFrom(c.Context, top, pki, check.InNetwork)
+			fs, err := probeFrom(c.Context, st, check.InNetwork)
 			if err != nil {
 				return cannot("%w", err)
 			}
@@ -89,10 +89,11 @@ func runCheck(c *cli.Context) error {
 	if !slices.Contains([]string{"all", "host", "network"}, from) {
 		return cannot("--from %q: want all, host or network", from)
 	}
-	top, pki, err := loadCheckInputs(dir)
+	st, err := loadCheckInputs(dir)
 	if err != nil {
 		return err
 	}
+	top := st.Top
 	project := c.String("project")
 	if project == "" {
 		project = render.ProjectName(dir)
@@ -101,14 +102,14 @@ func runCheck(c *cli.Context) error {
 	started := time.Now()
 	var findings []check.Finding
 	if from != "network" {
-		fs, err := probeFrom(c.Context, top, pki, check.Host)
+		fs, err := probeFrom(c.Context, st, check.Host)
 		if err != nil {
 			return cannot("%w", err)
 		}
 		findings = append(findings, fs...)
 	}
 	if from != "host" {
-		fs, err := probeInNetwork(c.Context, dir, project, top)
+		fs, err := probeInNetwork(c.Context, st, project)
 		if err != nil {
 			return cannot("in-network probes: %w", err)
 		}
@@ -136,25 +137,37 @@ func runCheck(c *cli.Context) error {
 
 // loadCheckInputs reads what the checks need of a stack folder: the
 // topology it was rendered with and the clients' trust anchors.
-func loadCheckInputs(dir string) (*topology.Topology, *check.PKI, error) {
+func loadCheckInputs(dir string) (*check.Stack, error) {
 	top, err := topology.Load(dir)
 	if err != nil {
-		return nil, nil, cannot("%w", err)
+		return nil, cannot("%w", err)
 	}
 	pki, err := check.LoadPKI(filepath.Join(dir, render.CertsDir))
 	if err != nil {
-		return nil, nil, cannot("%w", err)
+		return nil, cannot("%w", err)
 	}
-	return top, pki, nil
+	return &check.Stack{Dir: dir, Top: top, PKI: pki}, nil
 }
 
-// probeFrom runs the probes of every link reached from vantage v.
-func probeFrom(ctx context.Context, top *topology.Topology, pki *check.PKI, v check.Vantage) ([]check.Finding, error) {
-	targets, err := check.Targets(top, pki, v)
+// probeFrom runs the probes of every link reached from vantage v, all at
+// once: TLS, AMQP and, from the host, the data path.
+func probeFrom(ctx context.Context, st *check.Stack, v check.Vantage) ([]check.Finding, error) {
+	targets, err := check.Targets(st.Top, st.PKI, v)
 	if err != nil {
 		return nil, err
 	}
-	return check.Run(ctx, &check.TLSProber{}, targets), nil
+	amqpTargets, err := check.AMQPTargets(st, v)
+	if err != nil {
+		return nil, err
+	}
+	jobs := check.TLSJobs(&check.TLSProber{}, targets)
+	jobs = append(jobs, check.AMQPJobs(&check.AMQPProber{}, amqpTargets)...)
+	if v == check.Host {
+		if d := check.DataTargets(st); d != nil {
+			jobs = append(jobs, (&check.DataProber{}).Job(d))
+		}
+	}
+	return check.Parallel(ctx, jobs), nil
 }
 
 // writeReport prints the report in the chosen format to --out or stdout.
