@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/honoctl/honoctl/orchestrator/check"
+	"github.com/honoctl/honoctl/orchestrator/engine"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/report"
 	"github.com/honoctl/honoctl/orchestrator/topology"
@@ -100,21 +102,37 @@ func runCheck(c *cli.Context) error {
 	}
 
 	started := time.Now()
-	var findings []check.Finding
+	e, err := engine.Connect(c.Context)
+	if err != nil {
+		return cannot("%w", err)
+	}
+	defer e.Close()
+	running, err := runningServices(c.Context, e, dir, project)
+	if err != nil {
+		return cannot("%w", err)
+	}
+
+	// Host and in-network probes at the same time; the service logs too.
+	var hostFs, netFs, logFs []check.Finding
+	var hostErr, netErr, logErr error
+	var wg sync.WaitGroup
 	if from != "network" {
-		fs, err := probeFrom(c.Context, st, check.Host)
-		if err != nil {
-			return cannot("%w", err)
-		}
-		findings = append(findings, fs...)
+		wg.Go(func() { hostFs, hostErr = probeFrom(c.Context, st, check.Host) })
+		wg.Go(func() { logFs, logErr = logFindings(c.Context, e, project, top, running) })
 	}
 	if from != "host" {
-		fs, err := probeInNetwork(c.Context, st, project)
-		if err != nil {
-			return cannot("in-network probes: %w", err)
-		}
-		findings = append(findings, fs...)
+		wg.Go(func() { netFs, netErr = probeInNetwork(c.Context, e, st, project) })
 	}
+	wg.Wait()
+	switch {
+	case hostErr != nil:
+		return cannot("%w", hostErr)
+	case netErr != nil:
+		return cannot("in-network probes: %w", netErr)
+	case logErr != nil:
+		return cannot("service logs: %w", logErr)
+	}
+	findings := append(append(hostFs, netFs...), logFs...)
 	rep := &report.Report{Stack: project, Topology: top, Findings: findings,
 		Started: started, Duration: time.Since(started)}
 
@@ -162,10 +180,15 @@ func probeFrom(ctx context.Context, st *check.Stack, v check.Vantage) ([]check.F
 	}
 	jobs := check.TLSJobs(&check.TLSProber{}, targets)
 	jobs = append(jobs, check.AMQPJobs(&check.AMQPProber{}, amqpTargets)...)
-	if v == check.Host {
+	switch {
+	case v == check.Host:
 		if d := check.DataTargets(st); d != nil {
 			jobs = append(jobs, (&check.DataProber{}).Job(d))
 		}
+	case st.Top.Options.Flavor == topology.FlavorSim:
+		// hono-sim's readiness names each link's state and error; Hono's
+		// own services are read from their logs, from the host.
+		jobs = append(jobs, (&check.ReadinessProber{}).Jobs(st.Top)...)
 	}
 	return check.Parallel(ctx, jobs), nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/honoctl/honoctl/orchestrator/check"
 	"github.com/honoctl/honoctl/orchestrator/engine"
@@ -55,17 +59,12 @@ func probeFiles(st *check.Stack) ([]string, error) {
 // image on the stack network and returns their findings. The container
 // gets the probe's files one by one, read-only, and runs as the services
 // do, so it can read the keys the way they can.
-func probeInNetwork(ctx context.Context, st *check.Stack, project string) ([]check.Finding, error) {
+func probeInNetwork(ctx context.Context, e *engine.Engine, st *check.Stack, project string) ([]check.Finding, error) {
 	dir, top := st.Dir, st.Top
 	probe, err := probeFiles(st)
 	if err != nil {
 		return nil, err
 	}
-	e, err := engine.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer e.Close()
 	p, err := engine.Load(ctx, dir, project)
 	if err != nil {
 		return nil, err
@@ -128,4 +127,51 @@ func ensureProbeImage(ctx context.Context, e *engine.Engine) (string, error) {
 		return "", err
 	}
 	return img.Ref, nil
+}
+
+// runningServices returns the services of the stack whose container runs,
+// and an error naming honoctl up when none does: there is nothing to check.
+func runningServices(ctx context.Context, e *engine.Engine, dir, project string) ([]string, error) {
+	stack, err := e.Status(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	var running []string
+	for _, s := range stack.Services {
+		if s.State == "running" {
+			running = append(running, s.Service)
+		}
+	}
+	if len(running) == 0 {
+		return nil, fmt.Errorf("stack %s is not up: no container of project %s runs; start it with honoctl up --dir %s",
+			dir, project, dir)
+	}
+	return running, nil
+}
+
+// logFindings reads the log of every running service of the topology and
+// judges it (check.LogFindings).
+func logFindings(ctx context.Context, e *engine.Engine, project string, top *topology.Topology, running []string) ([]check.Finding, error) {
+	logs := map[string]string{}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for _, s := range top.Services {
+		if !slices.Contains(running, s.Name) {
+			continue
+		}
+		g.Go(func() error {
+			var buf bytes.Buffer
+			if err := e.Logs(gctx, project, []string{s.Name}, &buf, engine.LogsOptions{}); err != nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			logs[s.Name] = buf.String()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return check.LogFindings(top, logs), nil
 }

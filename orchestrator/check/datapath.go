@@ -213,8 +213,8 @@ func (d *DataTarget) postHTTP(ctx context.Context, payload []byte) (string, erro
 // publishMQTT is a device's QoS 1 publish to "telemetry" over TLS; the
 // adapter acknowledges only what it forwarded.
 func (d *DataTarget) publishMQTT(ctx context.Context, payload []byte) (string, error) {
-	o := mqtt.NewClientOptions().AddBroker("ssl://"+d.MQTTAddr).SetTLSConfig(d.TLS).
-		SetClientID("honoctl-check-"+rand.Text()[:8]).SetUsername(d.AuthID+"@"+d.Tenant).SetPassword(d.Password).
+	o := mqtt.NewClientOptions().AddBroker("ssl://" + d.MQTTAddr).SetTLSConfig(d.TLS).
+		SetClientID("honoctl-check-" + rand.Text()[:8]).SetUsername(d.AuthID + "@" + d.Tenant).SetPassword(d.Password).
 		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(2 * time.Second)
 	c := mqtt.NewClient(o)
 	tok := c.Connect()
