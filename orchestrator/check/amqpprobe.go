@@ -231,7 +231,11 @@ func attachHint(t AMQPTarget, err error) string {
 			t.Link.Server, t.Address, le.Remote.Condition, t.Link.Server, t.Fix.ServerConfig)
 	}
 	if t.HostName != "" {
-		return fmt.Sprintf("vhost %s in %s must allow %s for the client's user", t.HostName, t.Fix.ServerConfig, t.Address)
+		// An unknown vhost is not refused at open: the router applies its
+		// defaultVhost's policy, which refuses the link instead.
+		return fmt.Sprintf("open hostname %q (%s in %s) selects the router's vhost: that vhost in %s "+
+			"must list the client's user and allow %s", t.HostName, t.HostNameSetting, t.Fix.ClientConfig,
+			t.Fix.ServerConfig, t.Address)
 	}
 	return fmt.Sprintf("user %s needs the authority for %s in config/permissions.json", t.User, t.Address)
 }
