@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/honoctl/honoctl/internal/amqp"
+	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -204,8 +206,16 @@ func saslHint(t AMQPTarget, ce *amqp.ConnError) string {
 			"check the subject of certs/%s and the users of vhost %s in %s",
 			certOf(t), t.HostName, t.Fix.ServerConfig)
 	}
-	return fmt.Sprintf("user %s and its password: %s must match the user in config/permissions.json",
-		t.User, t.CredentialsFrom)
+	perms := filepath.Join(render.ConfigDir, render.PermissionsFile)
+	switch t.CredentialsFrom {
+	case appSettings:
+		return fmt.Sprintf("the application logs in as %s with the demo password (%s): "+
+			"%s must hold that user with mechanism PLAIN and the same password", t.User, t.CredentialsFrom, perms)
+	case perms:
+		return fmt.Sprintf("the Auth Server refused %s as %s defines it: check hono.auth.svc.permissionsPath in %s",
+			t.User, perms, t.Fix.ServerConfig)
+	}
+	return fmt.Sprintf("user %s and its password in %s must match the user in %s", t.User, t.CredentialsFrom, perms)
 }
 
 func certOf(t AMQPTarget) string {

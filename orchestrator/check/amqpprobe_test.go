@@ -52,25 +52,55 @@ func TestAMQPLinksAsTheirClients(t *testing.T) {
 	}
 }
 
-// TestAMQPWrongPassword: the adapter's credentials file holds another
-// password than permissions.json; the delegated login fails SASL and the
-// hint names the file.
+// TestAMQPWrongPassword: the application's password is not the one
+// permissions.json holds for consumer@HONO; the router (through the Auth
+// Server) refuses PLAIN and the hint names both places.
 func TestAMQPWrongPassword(t *testing.T) {
+	s := newSimStack(t)
+	s.runAuthAndRouter(t)
+	tg := s.target(t, topology.ChannelAppRouter, topology.ClientApplication, s.external)
+	tg.Password = "not-the-secret"
+	fs := (&AMQPProber{}).Probe(probeCtx(t), tg)
+	m := findingsByCheck(t, fs)
+	wantStatus(t, m, map[string]Status{IDAMQPSASL: Fail, IDAMQPOpen: Skip, IDAMQPAttach: Skip})
+	f := m[IDAMQPSASL]
+	if !strings.Contains(f.Message, "SASL outcome auth") || !strings.Contains(f.Hint, "hono.client") ||
+		!strings.Contains(f.Hint, filepath.Join("config", "permissions.json")) {
+		t.Errorf("finding %q, hint %q", f.Message, f.Hint)
+	}
+	noSecrets(t, fs, "not-the-secret")
+}
+
+// TestAMQPCredentialsFile: the credentials file a client reads is where
+// its PLAIN password comes from, and a wrong one is refused with the file
+// in the hint. (The adapter -> Hono Messaging link, against the Auth
+// Server, which checks the same users.)
+func TestAMQPCredentialsFile(t *testing.T) {
 	s := newSimStack(t)
 	s.runAuthAndRouter(t)
 	creds := filepath.Join(s.Dir, render.ConfigDir, "http-adapter.credentials")
 	if err := os.WriteFile(creds, []byte("username=http-adapter@HONO\npassword=not-the-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	fs := (&AMQPProber{}).Probe(probeCtx(t), s.target(t, topology.ChannelMessagingAuth, "hono-service-messaging", s.auth))
+	tg := s.target(t, topology.ChannelAdapterMessaging, "hono-adapter-http-vertx", s.auth)
+	if tg.Password != "not-the-secret" || tg.CredentialsFrom != filepath.Join("config", "http-adapter.credentials") {
+		t.Fatalf("target user %s from %s", tg.User, tg.CredentialsFrom)
+	}
+	tg.TLS = tg.TLS.Clone()
+	tg.TLS.ServerName = "hono-service-auth.hono"
+	tg.Attach, tg.Address = AttachToken, "cbs"
+	fs := (&AMQPProber{}).Probe(probeCtx(t), tg)
 	m := findingsByCheck(t, fs)
 	wantStatus(t, m, map[string]Status{IDAMQPSASL: Fail, IDAMQPOpen: Skip, IDAMQPAttach: Skip, IDAuthToken: Skip})
-	f := m[IDAMQPSASL]
-	if !strings.Contains(f.Message, "SASL outcome auth") ||
-		!strings.Contains(f.Hint, filepath.Join("config", "http-adapter.credentials")) {
-		t.Errorf("finding %q, hint %q", f.Message, f.Hint)
+	if h := m[IDAMQPSASL].Hint; !strings.Contains(h, filepath.Join("config", "http-adapter.credentials")) {
+		t.Errorf("hint %q", h)
 	}
 	noSecrets(t, fs, "not-the-secret")
+
+	// The Auth Server's own links keep the user as permissions.json has it.
+	if tg := s.target(t, topology.ChannelMessagingAuth, "hono-service-messaging", s.auth); tg.Password != "http-secret" {
+		t.Errorf("messaging -> auth probes with the credentials file's password")
+	}
 }
 
 // TestAMQPWrongVhost: Hono Messaging's amqpHostname names no vhost of the

@@ -2,6 +2,7 @@ package check
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"crypto/x509"
 	"fmt"
 	"os"
@@ -21,6 +22,10 @@ const (
 	AppPassword = "verysecret"
 	AppTenant   = render.DefaultTenant
 )
+
+// appSettings is where the application keeps its login (Hono's example
+// consumer: hono.client.username and password).
+const appSettings = "the application's hono.client.username/password"
 
 // Attach says which link a probe attaches once the connection is open: the
 // one the link's real client attaches first.
@@ -123,7 +128,7 @@ func (s *Stack) amqpTarget(l topology.Link, v Vantage) (AMQPTarget, error) {
 	switch {
 	case l.Client == topology.ClientApplication:
 		t.User, t.Password = AppUser, AppPassword
-		t.CredentialsFrom = filepath.Join(render.ConfigDir, render.PermissionsFile)
+		t.CredentialsFrom = appSettings
 		t.Attach, t.Address = AttachReceiver, "telemetry/"+AppTenant
 		return t, nil
 	case server.Role == topology.RoleAuth:
@@ -167,29 +172,26 @@ func (s *Stack) authTarget(t AMQPTarget, l topology.Link) (AMQPTarget, error) {
 		// authServicePlugin: qdrouter's certificate on the TLS layer, the
 		// application's PLAIN login passed on, ADDRESS-AUTHZ desired.
 		t.User, t.Password = AppUser, AppPassword
-		t.CredentialsFrom = filepath.Join(render.ConfigDir, render.PermissionsFile)
+		t.CredentialsFrom = appSettings
 		t.Desired = []string{"ADDRESS-AUTHZ"}
 		t.Attach = AttachNone
 		return t, nil
 	}
 	t.Attach, t.Address = AttachToken, "cbs"
-	adapters := s.adapters()
-	if len(adapters) == 0 {
-		t.User, t.Password = AppUser, AppPassword
-		t.CredentialsFrom = filepath.Join(render.ConfigDir, render.PermissionsFile)
-	} else {
-		a := adapters[0]
-		prefix := "hono.messaging"
-		if client.Role == topology.RoleRegistry {
-			prefix = "hono.registration"
-		}
-		cfg, err := s.clientConfig(a, prefix)
+	// The user is one the real flow passes on, with its password as the
+	// Auth Server knows it: a wrong password in an adapter's credentials
+	// file is the adapter's link's fault (channels 5 and 6), not this one's.
+	t.User, t.Password = AppUser, AppPassword
+	if adapters := s.adapters(); len(adapters) > 0 {
+		t.User = render.AdapterUser(adapters[0])
+	}
+	t.CredentialsFrom = filepath.Join(render.ConfigDir, render.PermissionsFile)
+	if t.User != AppUser {
+		pw, err := s.permissionsPassword(t.User)
 		if err != nil {
 			return t, err
 		}
-		if err := s.credentials(&t, cfg); err != nil {
-			return t, err
-		}
+		t.Password = pw
 	}
 
 	// The validation key, as DelegatingAuthenticationServiceConfig picks it.
@@ -211,6 +213,29 @@ func (s *Stack) authTarget(t AMQPTarget, l topology.Link) (AMQPTarget, error) {
 	}
 	t.TokenCert = certs[0]
 	return t, nil
+}
+
+// permissionsPassword is a PLAIN user's password in config/permissions.json.
+func (s *Stack) permissionsPassword(user string) (string, error) {
+	file := filepath.Join(s.Dir, render.ConfigDir, render.PermissionsFile)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read users: %w", err)
+	}
+	var p struct {
+		Users map[string]struct {
+			Mechanism string `json:"mechanism"`
+			Password  string `json:"password"`
+		} `json:"users"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	u, ok := p.Users[user]
+	if !ok || u.Mechanism != topology.SASLPlain {
+		return "", fmt.Errorf("%s has no PLAIN user %s", file, user)
+	}
+	return u.Password, nil
 }
 
 func (s *Stack) adapters() []topology.Service {
