@@ -2,8 +2,8 @@ package check
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
