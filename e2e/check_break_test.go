@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+
 	"github.com/honoctl/honoctl/orchestrator/check"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/topology"
@@ -167,6 +169,20 @@ func TestCheckSimStack(t *testing.T) {
 	raw, _ := json.Marshal(r)
 	if strings.Contains(string(raw), "verysecret") || strings.Contains(string(raw), "changed-secret") {
 		t.Error("a password is in the report")
+	}
+
+	// Hono Messaging stops: an application with the new password gets in,
+	// but the adapters have nowhere to send; the hint names that hop.
+	stopCtx, stopCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stopCancel()
+	if err := e.Client().ContainerStop(stopCtx, s.containerIDs()["hono-service-messaging"], container.StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d.Password, d.AppPassword = render.DemoPassword, "changed-secret"
+	for _, f := range (&check.DataProber{}).Probe(stopCtx, d) {
+		if f.Status != check.Fail || !strings.Contains(f.Hint, "downstream") || !strings.Contains(f.Hint, "channel 6") {
+			t.Errorf("messaging stopped: %s %s %q hint %q", f.Check, f.Status, f.Message, f.Hint)
+		}
 	}
 }
 

@@ -30,9 +30,13 @@ func checkCommand() *cli.Command {
 		Usage: "probe every TLS channel of the running stack and report what is wrong and how to fix it",
 		Description: "Probes each link as its client sees it: the handshake with the client's trust\n" +
 			"anchors and host name, the chain, the SAN, validity, protocol versions, weak\n" +
-			"ciphers, mutual TLS and the plain port next to the TLS one. Links between\n" +
-			"services are probed from a container on the stack network, links from\n" +
-			"applications and devices from this host through the published ports.\n" +
+			"ciphers, mutual TLS and the plain port next to the TLS one; then AMQP over the\n" +
+			"TLS link (SASL PLAIN or EXTERNAL with the client's own credentials, open, attach),\n" +
+			"the Auth Server's token against auth-server-cert.pem, telemetry from an HTTPS\n" +
+			"and an MQTTS device to an application, each service's own view (hono-sim's\n" +
+			"readiness, Hono's log) and the TLS engine each Java service uses.\n" +
+			"Links between services are probed from a container on the stack network, links\n" +
+			"from applications and devices from this host through the published ports.\n" +
 			"The report is also saved as <dir>/reports/check.json and check.html.\n\n" +
 			"Exit code 0: nothing failed; 1: a check failed; 2: the checks could not run.\n\n" +
 			"Examples:\n" +
