@@ -97,7 +97,7 @@ func TestCheckSimStack(t *testing.T) {
 	// Green, with every kind of check.
 	code, r := s.check()
 	if code != 0 || len(red(r)) > 0 {
-		t.Fatalf("check of the default stack: exit %d, red: %v", code, red(r))
+		t.Fatalf("check of the default stack: exit %d:%s", code, failures(r))
 	}
 	t.Logf("check of the default stack: %d findings in %.2fs", len(r.Findings), r.Seconds)
 	for _, id := range []string{check.IDAMQPSASL, check.IDAMQPOpen, check.IDAMQPAttach, check.IDAuthToken,

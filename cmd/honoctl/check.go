@@ -111,24 +111,36 @@ func runCheck(c *cli.Context) error {
 		return cannot("%w", err)
 	}
 	defer e.Close()
-	running, err := runningServices(c.Context, e, dir, project)
-	if err != nil {
-		return cannot("%w", err)
-	}
 
-	// Host and in-network probes at the same time; the service logs too.
+	// Host and in-network probes at once, the service logs too, while the
+	// engine says whether the stack runs at all; if not, the rest is
+	// cancelled and the answer is honoctl up.
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
 	var hostFs, netFs, logFs []check.Finding
-	var hostErr, netErr, logErr error
+	var hostErr, netErr, logErr, upErr error
 	var wg sync.WaitGroup
-	if from != "network" {
-		wg.Go(func() { hostFs, hostErr = probeFrom(c.Context, st, check.Host) })
-		wg.Go(func() { logFs, logErr = logFindings(c.Context, e, project, top, running) })
-	}
 	if from != "host" {
-		wg.Go(func() { netFs, netErr = probeInNetwork(c.Context, e, st, project) })
+		wg.Go(func() { netFs, netErr = probeInNetwork(ctx, e, st, project) })
 	}
+	if from != "network" {
+		wg.Go(func() { hostFs, hostErr = probeFrom(ctx, st, check.Host) })
+	}
+	wg.Go(func() {
+		running, err := runningServices(ctx, e, dir, project)
+		if err != nil {
+			upErr = err
+			cancel()
+			return
+		}
+		if from != "network" {
+			logFs, logErr = logFindings(ctx, e, project, top, running)
+		}
+	})
 	wg.Wait()
 	switch {
+	case upErr != nil:
+		return cannot("%w", upErr)
 	case hostErr != nil:
 		return cannot("%w", hostErr)
 	case netErr != nil:
