@@ -39,7 +39,8 @@ type DataTarget struct {
 	// adapter is not in the stack or not published.
 	HTTP, MQTT         topology.Link
 	HTTPAddr, MQTTAddr string
-	// TLS is what applications and devices trust, for host name localhost.
+	// TLS is what applications and devices trust, for host name localhost;
+	// a link without TLS (--tls-off) does without.
 	TLS *tls.Config
 	// The device and its credentials; NOTE: the password is never reported.
 	Tenant, Device, AuthID, Password string
@@ -54,7 +55,7 @@ func DataTargets(s *Stack) *DataTarget {
 		Tenant: render.DefaultTenant, Device: render.DemoDevice, AuthID: render.DemoAuthID,
 		Password: render.DemoPassword, AppUser: AppUser, AppPassword: AppPassword}
 	for _, l := range s.Top.Links {
-		if !l.TLS || l.Port.Host == 0 {
+		if l.Port.Host == 0 {
 			continue
 		}
 		addr := address(l, Host)
@@ -71,6 +72,15 @@ func DataTargets(s *Stack) *DataTarget {
 		return nil
 	}
 	return d
+}
+
+// tlsFor is the TLS configuration of link l, nil when it runs without TLS
+// (--tls-off).
+func (d *DataTarget) tlsFor(l topology.Link) *tls.Config {
+	if !l.TLS {
+		return nil
+	}
+	return d.TLS
 }
 
 // DataProber sends telemetry as a device and waits for it as the
@@ -172,8 +182,12 @@ func (d *DataTarget) run(ctx context.Context, app *application, pa dataPath) Fin
 func (d *DataTarget) postHTTP(ctx context.Context, payload []byte) (string, error) {
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: d.TLS}}
 	defer client.CloseIdleConnections()
+	scheme := "https://"
+	if !d.HTTP.TLS {
+		scheme = "http://"
+	}
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+d.HTTPAddr+"/telemetry", bytes.NewReader(payload))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, scheme+d.HTTPAddr+"/telemetry", bytes.NewReader(payload))
 		if err != nil {
 			return "", err
 		}
@@ -264,7 +278,7 @@ type application struct {
 }
 
 func (d *DataTarget) receiver(ctx context.Context) (*application, error) {
-	conn, err := amqp.Dial(ctx, d.AppAddr, &amqp.ConnOptions{TLSConfig: d.TLS,
+	conn, err := amqp.Dial(ctx, d.AppAddr, &amqp.ConnOptions{TLSConfig: d.tlsFor(d.App),
 		SASL: amqp.SASLPlain(d.AppUser, d.AppPassword), ContainerID: "honoctl-check-application"})
 	if err != nil {
 		return nil, err
