@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"strconv"
 
 	"github.com/honoctl/honoctl/internal/sim/adapter"
 	"github.com/honoctl/honoctl/internal/sim/auth"
@@ -95,7 +97,9 @@ type RouterRole func(ctx context.Context, cfg *config.Router, status *health.Sta
 
 // routerRole reads "-c FILE" like qdrouterd, and serves health on
 // 0.0.0.0:8088: qdrouterd has no health endpoint, the compose health check
-// asks hono-sim's.
+// asks hono-sim's. HONO_APP_HEALTH_CHECK_PORT and
+// HONO_APP_HEALTH_CHECK_BIND_ADDRESS move it, as for the other roles (a
+// hono-sim extension: qdrouterd reads no environment).
 func routerRole(run RouterRole) func(context.Context, []string, *slog.Logger) error {
 	return func(ctx context.Context, args []string, log *slog.Logger) error {
 		path := "/etc/qpid-dispatch/qdrouterd.json"
@@ -113,8 +117,12 @@ func routerRole(run RouterRole) func(context.Context, []string, *slog.Logger) er
 		for _, w := range cfg.Warnings {
 			log.Warn(w)
 		}
+		bind, port, err := routerHealth(os.Getenv)
+		if err != nil {
+			return configError{err}
+		}
 		status := health.NewStatus()
-		srv, err := health.Listen("0.0.0.0", topology.HealthPort.Container, status)
+		srv, err := health.Listen(bind, port, status)
 		if err != nil {
 			return err
 		}
@@ -122,4 +130,18 @@ func routerRole(run RouterRole) func(context.Context, []string, *slog.Logger) er
 		log.Info("health check server listening", "address", srv.Addr().String(), "paths", "/liveness /readiness")
 		return run(ctx, cfg, status, log)
 	}
+}
+
+// routerHealth is the router's health server address.
+func routerHealth(getenv func(string) string) (bind string, port int, err error) {
+	bind, port = "0.0.0.0", topology.HealthPort.Container
+	if v := getenv("HONO_APP_HEALTH_CHECK_BIND_ADDRESS"); v != "" {
+		bind = v
+	}
+	if v := getenv("HONO_APP_HEALTH_CHECK_PORT"); v != "" {
+		if port, err = strconv.Atoi(v); err != nil || port <= 0 || port > 65535 {
+			return "", 0, fmt.Errorf("HONO_APP_HEALTH_CHECK_PORT=%q: want a port number", v)
+		}
+	}
+	return bind, port, nil
 }

@@ -71,17 +71,28 @@ func TestHealthCommand(t *testing.T) {
 	}
 }
 
-// freePort finds a port for the health server: Hono's configuration
-// cannot ask for port 0.
+// freePort finds a port for a role: Hono's configuration cannot ask for
+// port 0. The kernel may hand a just-closed port out again, so ports are
+// remembered and never given twice in one test binary.
+// TODO: another process can still take the port before the role binds it;
+// only an option to listen on port 0 would close that window.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if _, dup := handedOut.LoadOrStore(p, true); !dup {
+			return p
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
+
+// handedOut are the ports freePort gave in this test binary.
+var handedOut sync.Map
 
 func writeYAML(t *testing.T, text string) string {
 	t.Helper()

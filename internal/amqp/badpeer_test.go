@@ -234,3 +234,65 @@ func TestDialPlainToTLSPort(t *testing.T) {
 		t.Errorf("message %q", err)
 	}
 }
+
+func TestBadPeerFrameType(t *testing.T) {
+	checkNoLeaks(t)
+	p := dialRaw(t, plainServer(t))
+	p.open()
+	p.write([]byte{0, 0, 0, 12, 2, 7, 0, 0, 0x00, 0x53, 0x17, 0x45})
+	p.expectClose(ErrFramingError)
+}
+
+// Our client facing a server that sends a frame over our max-frame-size
+// closes with amqp:connection:framing-error and ends cleanly.
+func TestClientBadServerFrame(t *testing.T) {
+	checkNoLeaks(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan any, 1)
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			got <- err
+			return
+		}
+		defer nc.Close()
+		_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(nc)
+		if err := expectHeader(br, protoAMQP); err != nil {
+			got <- err
+			return
+		}
+		var w encoding.Buffer
+		w.Write(protoHeader(protoAMQP))
+		_ = appendFrame(&w, frameAMQP, 0, &Open{ContainerID: "bad", MaxFrameSize: 65536, ChannelMax: 1}, nil)
+		_, _ = nc.Write(w.Bytes())
+		time.Sleep(50 * time.Millisecond) // so the client is past its handshake
+		_, _ = nc.Write([]byte{0x7f, 0, 0, 0, 2, 0, 0, 0})
+		for {
+			f, err := readFrame(br, 1<<20)
+			if err != nil {
+				got <- err
+				return
+			}
+			if c, ok := f.body.(*closeFrame); ok {
+				got <- c.err
+				return
+			}
+		}
+	}()
+	conn, err := Dial(testContext(t), ln.Addr().String(), &ConnOptions{MaxFrameSize: 4096})
+	if err == nil {
+		<-conn.Done()
+		err = conn.Err()
+	}
+	if !strings.Contains(err.Error(), "exceeds max-frame-size 4096") {
+		t.Errorf("client reports %v", err)
+	}
+	if e, ok := (<-got).(*Error); !ok || e.Condition != ErrFramingError {
+		t.Errorf("server got %v, want a close with %s", e, ErrFramingError)
+	}
+}

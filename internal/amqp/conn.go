@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/honoctl/honoctl/internal/amqp/encoding"
@@ -43,6 +44,7 @@ type Conn struct {
 	// batches by the writer goroutine (conn_write.go).
 	wmu     sync.Mutex
 	wbuf    encoding.Buffer
+	drun    dispositionRun // see queueDisposition
 	wclosed bool
 	wake    chan struct{}
 	drained chan struct{}
@@ -57,7 +59,9 @@ type Conn struct {
 	rdone    chan struct{}
 	// remoteClosed is closed when the peer's close frame arrives.
 	remoteClosed chan struct{}
-	handlers     sync.WaitGroup
+	// running is set once the reader and writer run (after the handshake).
+	running  atomic.Bool
+	handlers sync.WaitGroup
 }
 
 func newConn(nc net.Conn, addr string) *Conn {
@@ -78,6 +82,7 @@ func newConn(nc net.Conn, addr string) *Conn {
 
 // start runs the reader and writer once the handshake is done.
 func (c *Conn) start() {
+	c.running.Store(true)
 	go c.writeLoop()
 	go c.readLoop()
 }
@@ -88,7 +93,8 @@ func (c *Conn) start() {
 func (c *Conn) Close() error { return c.CloseWithError(nil) }
 
 // CloseWithError closes the connection with cond, as a server does to
-// tell a peer why (hono:inactivity, amqp:unauthorized-access...).
+// tell a peer why (hono:inactivity, amqp:unauthorized-access...). Called
+// from an Open handler, it returns at once and the close follows our open.
 func (c *Conn) CloseWithError(cond *Error) error {
 	c.mu.Lock()
 	first := !c.closing && c.err == nil
@@ -96,6 +102,11 @@ func (c *Conn) CloseWithError(cond *Error) error {
 	c.mu.Unlock()
 	if first {
 		_ = c.queue(0, &closeFrame{err: cond}, nil)
+	}
+	if !c.running.Load() {
+		// Called from a server's Open handler: the close goes out right
+		// after our open, when the writer starts.
+		return nil
 	}
 	select {
 	case <-c.remoteClosed:
@@ -132,10 +143,12 @@ func (c *Conn) shutdown(err error) {
 	c.wmu.Lock()
 	c.wclosed = true
 	c.wmu.Unlock()
-	c.signalWriter()
-	select {
-	case <-c.wdone:
-	case <-time.After(closeTimeout):
+	if c.running.Load() {
+		c.signalWriter()
+		select {
+		case <-c.wdone:
+		case <-time.After(closeTimeout):
+		}
 	}
 	_ = c.nc.Close()
 	c.cancel()

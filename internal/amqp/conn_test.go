@@ -156,3 +156,35 @@ func TestServerShutdownClosesConns(t *testing.T) {
 	}
 	defer conn.Close()
 }
+
+// TLS through the AMQP TLS header (part 5, 5.2) on a plain listener.
+func TestStartTLS(t *testing.T) {
+	checkNoLeaks(t)
+	p := mustPKI(t)
+	srv := (&testBroker{}).server()
+	srv.TLSConfig = p.serverConf
+	addr := startServer(t, srv, nil)
+	ctx := testContext(t)
+	conn, err := Dial(ctx, addr, &ConnOptions{TLSConfig: p.clientConf, StartTLS: true, SASL: SASLExternal()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conn.TLS() == nil || len(conn.TLS().PeerCertificates) == 0 {
+		t.Error("no TLS state after StartTLS")
+	}
+	if _, err := conn.NewSession(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Error(err)
+	}
+
+	// A server without TLSConfig answers the TLS header with its own.
+	plain := startServer(t, (&testBroker{}).server(), nil)
+	_, err = Dial(ctx, plain, &ConnOptions{TLSConfig: p.clientConf, StartTLS: true})
+	var ce *ConnError
+	if !errors.As(err, &ce) || ce.Stage != StageHeader {
+		t.Fatalf("got %v, want a protocol header error", err)
+	}
+	t.Log(err)
+}

@@ -43,7 +43,7 @@ func newClient(ctx context.Context, nc net.Conn, addr string, opts *ConnOptions)
 	err := c.clientHandshake(ctx, opts)
 	stop()
 	if err != nil {
-		_ = c.nc.Close()
+		c.shutdown(err)
 		var ce *ConnError
 		if errors.As(err, &ce) && ctx.Err() != nil && ce.Remote == nil {
 			ce.Err = fmt.Errorf("%w (%v)", ctx.Err(), ce.Err)
@@ -137,8 +137,7 @@ func (c *Conn) clientSASL(mech *SASL, hostname string) error {
 	switch b := body.(type) {
 	case *saslOutcome:
 		if b.code != SASLOK {
-			return &ConnError{Stage: StageSASL, Addr: c.addr, SASLCode: b.code,
-				Err: fmt.Errorf("%s authentication refused", mech.Mechanism)}
+			return &ConnError{Stage: StageSASL, Addr: c.addr, SASLCode: b.code}
 		}
 		return nil
 	case *saslChallenge:
@@ -193,6 +192,10 @@ func (c *Conn) refusedOpen() error {
 	}
 	f, err := readFrame(c.br, c.maxFrameIn)
 	if err != nil {
+		var fe *frameError
+		if errors.As(err, &fe) {
+			_ = c.writeNow(frameAMQP, &closeFrame{err: &Error{Condition: fe.cond, Description: fe.msg}})
+		}
 		return &ConnError{Stage: StageOpen, Addr: c.addr, Err: err}
 	}
 	if cl, ok := f.body.(*closeFrame); ok {

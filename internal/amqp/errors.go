@@ -103,6 +103,10 @@ func (e *ConnError) Error() string {
 	switch {
 	case e.Stage == StageSASL && e.SASLCode != SASLOK:
 		fmt.Fprintf(&b, ": SASL outcome %s", e.SASLCode)
+		if e.Err != nil {
+			b.WriteString(": ")
+			b.WriteString(e.Err.Error())
+		}
 	case e.Remote != nil:
 		b.WriteString(": peer closed: ")
 		b.WriteString(e.Remote.Error())

@@ -60,6 +60,8 @@ func readFrameInto(br *bufio.Reader, maxSize uint32, scratch *transfer) (frame, 
 	switch {
 	case size < 8 || doff < 2 || doff*4 > size:
 		return f, &frameError{ErrFramingError, fmt.Sprintf("malformed frame header % x", hdr)}
+	case f.typ != frameAMQP && f.typ != frameSASL:
+		return f, &frameError{ErrFramingError, fmt.Sprintf("frame of unknown type %d", f.typ)}
 	case size > maxSize:
 		return f, &frameError{ErrFramingError,
 			fmt.Sprintf("frame of %d bytes exceeds max-frame-size %d", size, maxSize)}

@@ -161,3 +161,77 @@ func TestGoAMQPRejectAndRefuse(t *testing.T) {
 	_ = snd.Close(closeCtx)
 	_ = conn.Close()
 }
+
+// A go-amqp receiver in rcv-settle-mode second waits for our sender to
+// settle after its outcome (part 2, 2.6.12).
+func TestGoAMQPReceiverSettleSecond(t *testing.T) {
+	checkNoLeaks(t)
+	p := mustPKI(t)
+	b := &testBroker{}
+	addr := startServer(t, b.server(), p.serverConf)
+	ctx := testContext(t)
+	b.queue("second") <- NewMessage([]byte("one"))
+	conn := goamqpDial(t, ctx, addr, goamqp.SASLTypeExternal(""))
+	sess, err := conn.NewSession(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv, err := sess.NewReceiver(ctx, "second", &goamqp.ReceiverOptions{
+		SettlementMode: goamqp.ReceiverSettleModeSecond.Ptr()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rcv.Receive(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rcv.AcceptMessage(ctx, m); err != nil {
+		t.Fatalf("accept in mode second: %v", err)
+	}
+	if err := rcv.Close(ctx); err != nil {
+		t.Error(err)
+	}
+	_ = conn.Close()
+}
+
+// Messages over the frame size travel in several transfers both ways
+// between go-amqp and our server, each side splitting by the other's limit.
+func TestGoAMQPMultiFrame(t *testing.T) {
+	checkNoLeaks(t)
+	p := mustPKI(t)
+	b := &testBroker{}
+	srv := b.server()
+	srv.MaxFrameSize = 1024
+	addr := startServer(t, srv, p.serverConf)
+	ctx := testContext(t)
+	conn, err := goamqp.Dial(ctx, "amqps://"+addr, &goamqp.ConnOptions{
+		TLSConfig: p.clientConf, SASLType: goamqp.SASLTypeExternal(""), MaxFrameSize: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	sess, err := conn.NewSession(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snd, err := sess.NewSender(ctx, "big", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Repeat([]byte("hono"), 5000)
+	if err := snd.Send(ctx, goamqp.NewMessage(body), nil); err != nil {
+		t.Fatal(err)
+	}
+	rcv, err := sess.NewReceiver(ctx, "big", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := rcv.Receive(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(m.GetData(), body) {
+		t.Errorf("got %d bytes back", len(m.GetData()))
+	}
+	_ = rcv.AcceptMessage(ctx, m)
+}

@@ -37,8 +37,9 @@ type Message struct {
 
 	// Format is the message-format of the transfer (0 for AMQP messages).
 	Format uint32
-	// DeliveryTag is the tag of the delivery that carried the message;
-	// Sender.Send picks one when it is nil.
+	// DeliveryTag is the tag of the delivery that carried a received
+	// message. Send ignores it and tags each delivery itself, so that a
+	// message passed on keeps tags unique on the outgoing link.
 	DeliveryTag []byte
 
 	// data1 holds the single data section of a decoded message, saving an

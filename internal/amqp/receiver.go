@@ -171,6 +171,6 @@ func (d *Delivery) Settle(state DeliveryState) error {
 	}
 	d.Settled = true
 	s := d.link.s
-	return s.conn.queue(s.channel, &disposition{role: RoleReceiver, first: d.id,
-		settled: true, state: state}, nil)
+	return s.conn.queueDisposition(s.channel, &disposition{role: RoleReceiver, first: d.id,
+		settled: true, state: state})
 }

@@ -103,13 +103,10 @@ func (s *Sender) transfer(ctx context.Context, msg *Message, payload []byte) (*T
 
 	settled := l.local.SndSettleMode == SenderSettled
 	sess.mu.Lock()
+	l.nextTag++
 	t := &transfer{handle: l.handle, hasDeliveryID: true, deliveryID: sess.nextDeliveryID,
-		deliveryTag: msg.DeliveryTag, messageFormat: msg.Format, settled: settled}
+		deliveryTag: binary.AppendUvarint(nil, l.nextTag), messageFormat: msg.Format, settled: settled}
 	sess.nextDeliveryID++
-	if t.deliveryTag == nil {
-		l.nextTag++
-		t.deliveryTag = binary.AppendUvarint(nil, l.nextTag)
-	}
 	var tr *Tracker
 	if !settled {
 		tr = &Tracker{link: l, id: t.deliveryID, done: make(chan struct{})}

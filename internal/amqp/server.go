@@ -121,6 +121,7 @@ func (s *Server) ServeConn(ctx context.Context, nc net.Conn) error {
 	cancel()
 	if err != nil {
 		closeGently(c.nc)
+		c.shutdown(err) // wakes whoever waits on Done, as an Open handler may
 		s.logf("AMQP handshake failed", "peer", c.addr, "err", err)
 		return err
 	}

@@ -93,10 +93,10 @@ func TestHeartbeats(t *testing.T) {
 	b := &testBroker{}
 	srv := b.server()
 	srv.Mechanisms = nil
-	srv.IdleTimeout = 150 * time.Millisecond
+	srv.IdleTimeout = time.Second
 	addr := startServer(t, srv, nil)
 	ctx := testContext(t)
-	conn, err := Dial(ctx, addr, &ConnOptions{IdleTimeout: 150 * time.Millisecond})
+	conn, err := Dial(ctx, addr, &ConnOptions{IdleTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestHeartbeats(t *testing.T) {
 	select {
 	case <-conn.Done():
 		t.Fatalf("connection ended: %v", conn.Err())
-	case <-time.After(700 * time.Millisecond):
+	case <-time.After(2500 * time.Millisecond):
 	}
 	if _, err := conn.NewSession(ctx, nil); err != nil {
 		t.Fatal(err)
@@ -153,4 +153,27 @@ func TestOpenRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	t.Log(err)
+}
+
+// An Open handler may close the connection right away; the peer then sees
+// our open followed by the close.
+func TestCloseFromOpenHandler(t *testing.T) {
+	checkNoLeaks(t)
+	srv := &Server{Open: func(_ context.Context, req *OpenRequest) error {
+		return req.Conn.CloseWithError(&Error{Condition: ErrUnauthorizedAccess, Description: "go away"})
+	}}
+	addr := startServer(t, srv, nil)
+	start := time.Now()
+	conn, err := Dial(testContext(t), addr, nil)
+	var ce *ConnError
+	if err == nil {
+		<-conn.Done()
+		err = conn.Err()
+	}
+	if !errors.As(err, &ce) || ce.Remote == nil || ce.Remote.Condition != ErrUnauthorizedAccess {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s", d)
+	}
 }

@@ -173,10 +173,9 @@ func (s *Server) handle(ctx context.Context, c *Conn, pkt any) (done bool, err e
 	case *Connect:
 		return true, protoErr("second CONNECT") // section 3.1.0
 	case *Publish:
-		if p.QoS == 2 {
-			// Hono's adapters support QoS 0 and 1 only.
-			return true, protoErr("PUBLISH with QoS 2 is not supported")
-		}
+		// NOTE: QoS 2 goes to the handler like the others but is never
+		// acknowledged (no PUBREC): Hono's adapters support QoS 0 and 1 and
+		// discard QoS 2 messages, and so do ours.
 		err := s.Handler.Publish(ctx, c, p)
 		if errors.Is(err, ErrClose) {
 			return true, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"os/exec"
 	"strconv"
@@ -256,13 +257,17 @@ func TestServerProtocolRules(t *testing.T) {
 			t.Errorf("closed after %v, want about 1.5 s", d)
 		}
 	})
-	t.Run("QoS 2 closes", func(t *testing.T) {
+	t.Run("QoS 2 is not acknowledged", func(t *testing.T) {
 		c, r := dial(t)
 		c.Write(connectPacket("x", "sensor1@DEFAULT_TENANT", "hono-secret", 0, 4))
 		connack(t, r)
-		b, _ := EncodePublish(&Publish{Topic: "telemetry", QoS: 2, PacketID: 1})
+		b, _ := EncodePublish(&Publish{Topic: "fail", QoS: 2, PacketID: 1})
 		c.Write(b)
-		closed(t, r)
+		c.Write([]byte{0xc0, 0x00}) // PINGREQ: the next packet must be PINGRESP, not PUBREC
+		resp := make([]byte, 2)
+		if _, err := io.ReadFull(r, resp); err != nil || resp[0] != 0xd0 {
+			t.Errorf("after a QoS 2 PUBLISH and a PINGREQ got %x, %v; want PINGRESP only", resp, err)
+		}
 	})
 	t.Run("ErrClose closes", func(t *testing.T) {
 		c, r := dial(t)

@@ -31,6 +31,8 @@ func (w *Buffer) Marshal(v any) error {
 		w.Long(v)
 	case int:
 		w.Long(int64(v))
+	case uint:
+		w.Ulong(uint64(v))
 	case float32:
 		w.Float(v)
 	case float64:

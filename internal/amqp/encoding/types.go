@@ -8,6 +8,7 @@
 //	bool           boolean          string        string
 //	uint8..uint64  ubyte..ulong     []byte        binary
 //	int8..int64    byte..long       UUID          uuid
+//	int, uint      long, ulong
 //	float32/64     float/double     time.Time     timestamp (ms precision)
 //	Char           char             []any         list
 //	Decimal32/64/128 decimal*       map[any]any, map[string]any, map[Symbol]any  map

@@ -39,6 +39,14 @@ type Downstream interface {
 	Send(ctx context.Context, m *Message, wait bool) error
 }
 
+// Opener is a Downstream that can attach its link for an address before
+// the first message: Hono's MQTT adapters open the tenant's telemetry and
+// event links at CONNECT ("providently"), so that the first PUBLISH finds
+// credit.
+type Opener interface {
+	Open(ctx context.Context, address string) error
+}
+
 // Message is one telemetry message or event, as an adapter produces it
 // (Hono's AbstractProtocolAdapterBase.newMessage).
 type Message struct {
@@ -71,13 +79,25 @@ var (
 	ErrUnavailable = errors.New("service not connected")
 )
 
-// StatusError is a registry response status other than 200.
+// StatusError is a registry response status other than 200, or a device's
+// request the adapter refuses (Hono's ClientErrorException).
 type StatusError struct {
-	Op     string // "credentials get", "assert", "tenant get"
+	Op     string // "credentials get", "assert", "tenant get", "publish"
 	Status int
+	Reason string
 }
 
-func (e *StatusError) Error() string { return fmt.Sprintf("%s: status %d", e.Op, e.Status) }
+func (e *StatusError) Error() string {
+	if e.Reason != "" {
+		return fmt.Sprintf("%s: status %d: %s", e.Op, e.Status, e.Reason)
+	}
+	return fmt.Sprintf("%s: status %d", e.Op, e.Status)
+}
+
+// badRequest is a 400 for a device's malformed message.
+func badRequest(format string, args ...any) error {
+	return &StatusError{Op: "device message", Status: 400, Reason: fmt.Sprintf(format, args...)}
+}
 
 // RejectedError is a message the downstream peer rejected.
 type RejectedError struct{ Cause error }

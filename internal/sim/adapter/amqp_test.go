@@ -36,8 +36,15 @@ type amqpPeer struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 
-	mu      sync.Mutex
-	replies map[string]*amqp.Sender // reply-to address -> link
+	mu       sync.Mutex
+	replies  map[string]*amqp.Sender // reply-to address -> link
+	requests map[string]int          // by endpoint
+}
+
+func (p *amqpPeer) requestCount(endpoint string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.requests[endpoint]
 }
 
 func startAMQPPeer(t *testing.T, leaf testpki.Leaf, addr string, configure func(*amqpPeer)) *amqpPeer {
@@ -60,7 +67,7 @@ func startAMQPPeer(t *testing.T, leaf testpki.Leaf, addr string, configure func(
 		t.Fatal(err)
 	}
 	p := &amqpPeer{addr: ln.Addr().String(), reg: newFakeRegistry(t), received: make(chan *amqp.Message, 16),
-		replies: map[string]*amqp.Sender{}, done: make(chan struct{})}
+		replies: map[string]*amqp.Sender{}, requests: map[string]int{}, done: make(chan struct{})}
 	if configure != nil {
 		configure(p)
 	}
@@ -146,7 +153,13 @@ func (p *amqpPeer) answer(ctx context.Context, endpoint, target string, m *amqp.
 	if b, ok := m.Value.([]byte); ok {
 		json.Unmarshal(b, &body)
 	}
+	p.mu.Lock()
+	p.requests[endpoint]++
+	p.mu.Unlock()
+	// The cache directives of Hono's registry: assertions for their
+	// lifetime, tenants for a minute, credentials never.
 	status, payload := 404, any(nil)
+	cache := map[string]string{"registration": "max-age = 600", "tenant": "max-age = 60", "credentials": "no-cache"}
 	switch endpoint {
 	case "registration":
 		device, _ := m.ApplicationProperties["device_id"].(string)
@@ -169,7 +182,7 @@ func (p *amqpPeer) answer(ctx context.Context, endpoint, target string, m *amqp.
 	}
 	resp := &amqp.Message{
 		Properties:            &amqp.Properties{CorrelationID: m.Properties.MessageID, ContentType: "application/json"},
-		ApplicationProperties: map[string]any{"status": int32(status)},
+		ApplicationProperties: map[string]any{"status": int32(status), "cache_control": cache[endpoint]},
 	}
 	if payload != nil {
 		b, _ := json.Marshal(payload)
@@ -251,7 +264,7 @@ func (c *chain) post(t *testing.T, path string) string {
 	t.Helper()
 	out, err := peerTool(t, "curl", "curl", "-sS", "-i", "--cacert", c.pki.TrustedCerts,
 		"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: application/json",
-		"--data-binary", `{"temp": 5}`, c.url+path)
+		"--data-binary", `{"temp": 5}`, "-X", method(path), c.url+path)
 	if err != nil {
 		t.Fatalf("curl: %v\n%s", err, out)
 	}
@@ -292,6 +305,13 @@ func TestChainToMessaging(t *testing.T) {
 	}
 	if out := c.post(t, "/telemetry/HTTP_TENANT/4711"); statusLine(out) != "HTTP/1.1 403 Forbidden" {
 		t.Errorf("other tenant: %s", out)
+	}
+
+	// Two messages, one assertion and one tenant lookup: the responses'
+	// cache_control allows it; credentials are no-cache.
+	reg := c.registry
+	if got := [3]int{reg.requestCount("registration"), reg.requestCount("tenant"), reg.requestCount("credentials")}; got != [3]int{1, 1, 3} {
+		t.Errorf("registry requests (assert, tenant, credentials) = %v, want [1 1 3]", got)
 	}
 }
 

@@ -32,7 +32,16 @@ type downSender struct {
 	assertion bool // the peer offered hono-reg-assertion
 }
 
-var _ Downstream = (*downstream)(nil)
+var (
+	_ Downstream = (*downstream)(nil)
+	_ Opener     = (*downstream)(nil)
+)
+
+// Open attaches the sender link for address.
+func (d *downstream) Open(ctx context.Context, address string) error {
+	_, err := d.sender(ctx, address)
+	return err
+}
 
 func newDownstream(p *peer) *downstream {
 	return &downstream{peer: p, senders: map[string]*downSender{}}

@@ -95,11 +95,24 @@ func (f *fakeRegistry) Tenant(_ context.Context, tenant string) (hono.Tenant, er
 	return t, nil
 }
 
-// fakeDownstream records messages; err makes Send fail.
+// fakeDownstream records messages and opened links; err makes Send
+// fail, openErr Open.
 type fakeDownstream struct {
-	mu  sync.Mutex
-	err error
-	got chan *Message
+	mu      sync.Mutex
+	err     error
+	openErr error
+	opened  []string
+	got     chan *Message
+}
+
+func (f *fakeDownstream) Open(_ context.Context, address string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.openErr != nil {
+		return f.openErr
+	}
+	f.opened = append(f.opened, address)
+	return nil
 }
 
 func newFakeDownstream() *fakeDownstream { return &fakeDownstream{got: make(chan *Message, 16)} }
@@ -242,4 +255,13 @@ func peerTool(t *testing.T, pkg, name string, args ...string) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
 	return string(out), err
+}
+
+// method is the HTTP adapter's method for path: PUT with tenant and
+// device in the path, POST without.
+func method(path string) string {
+	if strings.Count(path, "/") == 3 {
+		return "PUT"
+	}
+	return "POST"
 }

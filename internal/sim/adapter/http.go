@@ -13,9 +13,11 @@ import (
 )
 
 // HTTP is the HTTP adapter (Hono's hono-adapter-http-vertx): devices POST
-// to /telemetry and /event with basic auth <auth-id>@<tenant>, or PUT (or
-// POST) to /telemetry/<tenant>/<device> as a gateway or, when
-// authentication is not required, anonymously.
+// to /telemetry and /event with basic auth <auth-id>@<tenant>, or PUT to
+// /telemetry/<tenant>/<device> (and /event/...) as a gateway or, when
+// authentication is not required, anonymously. These are the routes of
+// Hono 0.7's VertxBasedHttpProtocolAdapter; anything else is 404, as
+// Vert.x's router answers.
 type HTTP struct {
 	Registry   Registry
 	Downstream Downstream
@@ -24,14 +26,25 @@ type HTTP struct {
 	// AuthenticationRequired refuses anonymous devices
 	// (hono.http.authenticationRequired, default true).
 	AuthenticationRequired bool
-	Log                    *slog.Logger
+	// Realm is the basic auth realm (hono.http.realm); default "Hono".
+	Realm string
+	Log   *slog.Logger
 	// Now is the clock for credential validity; nil means time.Now.
 	Now func() time.Time
 }
 
+// TODO: devices authenticate with basic auth only. Hono 0.7 also accepts
+// client certificates (X509AuthHandler, x509-cert credentials by subject
+// DN), and serves hono-ttd and command responses (/control/res); none of
+// that is here, so a device relying on it gets 401 or 404.
+
 // retryAfter is what Hono's HTTP adapter tells a device when no consumer
 // gives credit: try again in 2 seconds.
 const retryAfter = "2"
+
+// emptyNotification is the one content type an empty body may have
+// (EventConstants.CONTENT_TYPE_EMPTY_NOTIFICATION).
+const emptyNotification = "application/vnd.eclipse-hono-empty-notification"
 
 func (a *HTTP) now() time.Time {
 	if a.Now != nil {
@@ -43,13 +56,12 @@ func (a *HTTP) now() time.Time {
 // ServeHTTP answers one device request.
 func (a *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	endpoint, tenant, device, ok := parsePath(r.URL.Path)
-	if !ok {
-		http.Error(w, "not found", http.StatusNotFound)
-		return
-	}
-	if r.Method != http.MethodPost && !(r.Method == http.MethodPut && tenant != "") {
-		w.Header().Set("Allow", allowed(tenant))
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	// POST /telemetry exists only with authentication: the device's
+	// identity names tenant and device.
+	routed := (r.Method == http.MethodPost && tenant == "" && a.AuthenticationRequired) ||
+		(r.Method == http.MethodPut && tenant != "")
+	if !ok || !routed {
+		http.Error(w, "Resource not found", http.StatusNotFound)
 		return
 	}
 	code, msg := a.upload(r, endpoint, tenant, device)
@@ -58,18 +70,15 @@ func (a *HTTP) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(code)
 		return
 	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", `Basic realm="Hono"`)
+		realm := a.Realm
+		if realm == "" {
+			realm = "Hono"
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+realm+`"`)
 	case http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", retryAfter)
 	}
 	http.Error(w, msg, code)
-}
-
-func allowed(tenant string) string {
-	if tenant != "" {
-		return "POST, PUT"
-	}
-	return "POST"
 }
 
 // parsePath reads /telemetry, /event, /telemetry/<tenant>/<device> and
@@ -96,12 +105,11 @@ func (a *HTTP) upload(r *http.Request, endpoint, tenant, device string) (int, st
 	ctx := r.Context()
 	log := a.Log.With("remote", r.RemoteAddr, "path", r.URL.Path)
 
-	// Who is it: the authenticated device, a gateway for another device,
-	// or (only without authenticationRequired) anonymous.
+	// Who is it: the authenticated device, or a gateway for another one.
 	user, pass, hasAuth := r.BasicAuth()
 	gateway := ""
 	switch {
-	case hasAuth:
+	case a.AuthenticationRequired && hasAuth:
 		dev, err := authenticate(ctx, a.Registry, user, pass, a.now())
 		if err != nil {
 			return a.fail(log, err)
@@ -114,16 +122,17 @@ func (a *HTTP) upload(r *http.Request, endpoint, tenant, device string) (int, st
 		} else if device != dev.DeviceID {
 			gateway = dev.DeviceID
 		}
-	case tenant == "" || a.AuthenticationRequired:
+	case a.AuthenticationRequired:
 		log.Info("device refused", "status", 401, "reason", "no credentials")
 		return http.StatusUnauthorized, "unauthorized"
 	}
+	// Without authenticationRequired Hono installs no auth handler: every
+	// device is anonymous and names itself in the path.
 
-	// What is it: Hono requires a content type and a body.
+	// What is it: a body, unless the content type says empty notification
+	// (isPayloadOfIndicatedType); no content type means the device's
+	// default or application/octet-stream.
 	ct := r.Header.Get("Content-Type")
-	if ct == "" {
-		return http.StatusBadRequest, "content type is missing"
-	}
 	max := a.MaxPayloadSize
 	if max <= 0 {
 		max = 2048
@@ -133,10 +142,20 @@ func (a *HTTP) upload(r *http.Request, endpoint, tenant, device string) (int, st
 		return http.StatusBadRequest, "cannot read body"
 	}
 	if len(body) > max {
-		return http.StatusRequestEntityTooLarge, "payload too large"
+		return http.StatusRequestEntityTooLarge, "Request Entity Too Large"
 	}
-	if len(body) == 0 {
-		return http.StatusBadRequest, "missing body"
+	if (len(body) == 0) != (ct == emptyNotification) {
+		return http.StatusBadRequest, "content type [" + ct + "] does not match payload"
+	}
+	// QoS-Level: 1 makes telemetry wait for the downstream outcome; events
+	// always do.
+	wait := endpoint == "event"
+	switch q := r.Header.Get("QoS-Level"); q {
+	case "":
+	case "1":
+		wait = true
+	default:
+		return http.StatusBadRequest, "unsupported QoS-Level header value"
 	}
 
 	m := &Message{Endpoint: endpoint, Tenant: tenant, DeviceID: device, ContentType: ct,
@@ -144,8 +163,7 @@ func (a *HTTP) upload(r *http.Request, endpoint, tenant, device string) (int, st
 	if err := prepare(ctx, a.Registry, m, gateway); err != nil {
 		return a.fail(log, err)
 	}
-	// Events wait for the downstream outcome; telemetry goes at most once.
-	if err := a.Downstream.Send(ctx, m, endpoint == "event"); err != nil {
+	if err := a.Downstream.Send(ctx, m, wait); err != nil {
 		return a.fail(log, err)
 	}
 	return http.StatusAccepted, ""
@@ -170,7 +188,7 @@ func status(err error) (int, string) {
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, ErrAdapterDisabled):
 		return http.StatusForbidden, "adapter disabled for tenant"
-	case errors.As(err, &se) && (se.Status == 404 || se.Status == 403):
+	case errors.As(err, &se) && se.Status >= 400 && se.Status < 500:
 		return se.Status, http.StatusText(se.Status)
 	case errors.As(err, &rej):
 		return http.StatusBadRequest, "message rejected downstream"

@@ -70,7 +70,15 @@ func TestHTTPAdapterWithCurl(t *testing.T) {
 			"HTTP/1.1 401 Unauthorized", ""},
 		{"no credentials", append([]string{f.url + "/telemetry"}, json...), "HTTP/1.1 401 Unauthorized", ""},
 		{"no content type", []string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type:",
-			"--data-binary", "x", f.url + "/telemetry"}, "HTTP/1.1 400 Bad Request", ""},
+			"--data-binary", "x", f.url + "/telemetry"}, "HTTP/1.1 202 Accepted", ""},
+		{"empty body", []string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: text/plain",
+			"-X", "POST", f.url + "/telemetry"}, "HTTP/1.1 400 Bad Request", ""},
+		{"empty notification", []string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-X", "POST", "-H",
+			"Content-Type: application/vnd.eclipse-hono-empty-notification", f.url + "/event"}, "HTTP/1.1 202 Accepted", ""},
+		{"QoS-Level 1", append([]string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "QoS-Level: 1",
+			f.url + "/telemetry"}, json...), "HTTP/1.1 202 Accepted", ""},
+		{"QoS-Level 2", append([]string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "QoS-Level: 2",
+			f.url + "/telemetry"}, json...), "HTTP/1.1 400 Bad Request", ""},
 		{"payload over maxPayloadSize", []string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H",
 			"Content-Type: text/plain", "--data-binary", strings.Repeat("x", 2049), f.url + "/telemetry"},
 			"HTTP/1.1 413 Request Entity Too Large", ""},
@@ -82,8 +90,10 @@ func TestHTTPAdapterWithCurl(t *testing.T) {
 			f.url + "/telemetry/HTTP_TENANT/4711"}, json...), "HTTP/1.1 403 Forbidden", ""},
 		{"unknown path", append([]string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", f.url + "/control"}, json...),
 			"HTTP/1.1 404 Not Found", ""},
-		{"GET not allowed", []string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", f.url + "/telemetry"},
-			"HTTP/1.1 405 Method Not Allowed", "Allow: POST"},
+		{"GET is no route", []string{"-u", "sensor1@DEFAULT_TENANT:hono-secret", f.url + "/telemetry"},
+			"HTTP/1.1 404 Not Found", ""},
+		{"POST with tenant and device is no route", append([]string{"-u", "sensor1@DEFAULT_TENANT:hono-secret",
+			f.url + "/telemetry/DEFAULT_TENANT/4711"}, json...), "HTTP/1.1 404 Not Found", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +111,23 @@ func TestHTTPAdapterWithCurl(t *testing.T) {
 	}
 }
 
+func TestHTTPWithoutAuthentication(t *testing.T) {
+	f := startHTTP(t, "    authenticationRequired: false\n")
+	out := f.curl(t, "-X", "PUT", "-H", "Content-Type: text/plain", "--data-binary", "x",
+		f.url+"/telemetry/DEFAULT_TENANT/4711")
+	if statusLine(out) != "HTTP/1.1 202 Accepted" {
+		t.Errorf("anonymous PUT: %s", out)
+	}
+	if m := f.down.next(t); m.DeviceID != "4711" || m.ContentType != "text/plain" {
+		t.Errorf("message = %+v", m)
+	}
+	out = f.curl(t, "-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: text/plain",
+		"--data-binary", "x", f.url+"/telemetry")
+	if statusLine(out) != "HTTP/1.1 404 Not Found" {
+		t.Errorf("POST /telemetry exists only with authentication: %s", out)
+	}
+}
+
 func TestHTTPMessage(t *testing.T) {
 	f := startHTTP(t, "")
 	f.curl(t, "-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: application/json",
@@ -111,6 +138,15 @@ func TestHTTPMessage(t *testing.T) {
 		t.Errorf("message = %+v", m)
 	}
 	if m.Assertion == "" || m.Properties["importance"] != "high" {
+		t.Errorf("want the assertion and the device's defaults, got %q, %v", m.Assertion, m.Properties)
+	}
+
+	// Without a content type the device's default applies.
+	f.curl(t, "-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type:", "--data-binary", "x", f.url+"/telemetry")
+	if m := f.down.next(t); m.ContentType != "application/vnd.bumlux" {
+		t.Errorf("content type %q, want the registered default application/vnd.bumlux", m.ContentType)
+	}
+	if m.Assertion == "" {
 		t.Errorf("want the assertion and the device's defaults, got %q, %v", m.Assertion, m.Properties)
 	}
 	if err := f.reg.key.CheckAssertion(m.Assertion, "DEFAULT_TENANT", "4711", m.Created); err != nil {

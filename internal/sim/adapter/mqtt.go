@@ -45,6 +45,10 @@ func DefaultKura() *Kura {
 
 var _ mqtt.Handler = (*MQTT)(nil)
 
+// TODO: no command and control: subscriptions to control/+/+/req/# are
+// refused (SUBACK 0x80) where Hono 0.7 opens a command consumer, and
+// devices cannot authenticate with a client certificate.
+
 func (a *MQTT) adapterType() string {
 	if a.Kura != nil {
 		return hono.AdapterKura
@@ -60,53 +64,90 @@ func (a *MQTT) now() time.Time {
 }
 
 // Connect authenticates the device from the CONNECT's user name and
-// password, with the return codes Hono's MQTT adapters use.
+// password, with the return codes of Hono 0.7's MQTT adapters: no or
+// malformed credentials 4, a tenant that does not allow the adapter or a
+// wrong password 5 (Hono maps every client error to "not authorized"), a
+// registry that does not answer 3.
 func (a *MQTT) Connect(ctx context.Context, c *mqtt.Conn, p *mqtt.Connect) mqtt.ConnackCode {
 	log := a.Log.With("remote", c.RemoteAddr().String(), "client_id", p.ClientID)
-	if p.Username == nil || p.Password == nil {
-		if a.AuthenticationRequired {
-			log.Info("device refused", "connack", mqtt.RefusedNotAuthorized, "reason", "no credentials")
-			return mqtt.RefusedNotAuthorized
-		}
+	if !a.AuthenticationRequired {
 		return mqtt.Accepted
+	}
+	refuse := func(code mqtt.ConnackCode, err error) mqtt.ConnackCode {
+		level := slog.LevelInfo
+		if code == mqtt.RefusedServerUnavailable {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "device refused", "connack", code.String(), "error", err)
+		return code
+	}
+	if p.Username == nil || p.Password == nil {
+		return refuse(mqtt.RefusedBadUsernamePassword, errors.New("no credentials in CONNECT"))
+	}
+	_, tenant, err := SplitUsername(*p.Username)
+	if err != nil {
+		return refuse(mqtt.RefusedBadUsernamePassword, err)
+	}
+	t, err := a.Registry.Tenant(ctx, tenant)
+	switch {
+	case err != nil && clientError(err):
+		return refuse(mqtt.RefusedNotAuthorized, err)
+	case err != nil:
+		return refuse(mqtt.RefusedServerUnavailable, err)
+	case !t.AdapterEnabled(a.adapterType()):
+		return refuse(mqtt.RefusedNotAuthorized, fmt.Errorf("%w: tenant %s, adapter %s",
+			ErrAdapterDisabled, tenant, a.adapterType()))
 	}
 	dev, err := authenticate(ctx, a.Registry, *p.Username, string(p.Password), a.now())
 	switch {
-	case errors.Is(err, ErrBadCredentials):
-		log.Info("device refused", "connack", mqtt.RefusedBadUsernamePassword, "error", err)
-		return mqtt.RefusedBadUsernamePassword
+	case err != nil && clientError(err):
+		return refuse(mqtt.RefusedNotAuthorized, err)
 	case err != nil:
-		log.Warn("device refused", "connack", mqtt.RefusedServerUnavailable, "error", err)
-		return mqtt.RefusedServerUnavailable
+		return refuse(mqtt.RefusedServerUnavailable, err)
+	}
+	// As Hono, open the tenant's downstream links before accepting; a
+	// downstream that is not there refuses the device with 3.
+	if o, ok := a.Downstream.(Opener); ok {
+		octx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		for _, ep := range []string{"telemetry", "event"} {
+			if err := o.Open(octx, ep+"/"+dev.Tenant); err != nil {
+				return refuse(mqtt.RefusedServerUnavailable, err)
+			}
+		}
 	}
 	c.Session = dev
 	log.Info("device connected", "tenant", dev.Tenant, "device_id", dev.DeviceID)
 	return mqtt.Accepted
 }
 
-// Publish forwards one message. A message the device may not send closes
-// the connection; one that cannot be forwarded now is not acknowledged.
+// clientError reports whether err is the device's fault (Hono's
+// ClientErrorException) rather than a service's.
+func clientError(err error) bool {
+	code, _ := status(err)
+	return code < 500
+}
+
+// Publish forwards one message. As in Hono 0.7, a message that cannot be
+// forwarded, for whatever reason, is discarded: a QoS 1 message gets no
+// PUBACK, and the connection stays.
 func (a *MQTT) Publish(ctx context.Context, c *mqtt.Conn, p *mqtt.Publish) error {
 	log := a.Log.With("remote", c.RemoteAddr().String(), "topic", p.Topic, "qos", p.QoS)
 	m, gateway, err := a.message(c, p)
+	if err == nil {
+		err = prepare(ctx, a.Registry, m, gateway)
+	}
+	if err == nil {
+		err = a.Downstream.Send(ctx, m, p.QoS == 1)
+	}
 	if err != nil {
-		log.Info("message discarded, closing connection", "error", err)
-		return fmt.Errorf("%w: %v", mqtt.ErrClose, err)
-	}
-	if err := prepare(ctx, a.Registry, m, gateway); err != nil {
-		code, _ := status(err)
-		if code < 500 {
-			log.Info("message refused, closing connection", "error", err)
-			return fmt.Errorf("%w: %v", mqtt.ErrClose, err)
+		level := slog.LevelInfo
+		if !clientError(err) {
+			level = slog.LevelWarn
 		}
-		log.Warn("message not forwarded", "error", err)
-		return err
+		log.Log(ctx, level, "message discarded", "error", err)
 	}
-	if err := a.Downstream.Send(ctx, m, p.QoS == 1); err != nil {
-		log.Warn("message not forwarded", "error", err)
-		return err
-	}
-	return nil
+	return err
 }
 
 // message maps a PUBLISH to a message and, for a gateway publishing for
@@ -117,7 +158,7 @@ func (a *MQTT) message(c *mqtt.Conn, p *mqtt.Publish) (*Message, string, error) 
 		max = 2048
 	}
 	if len(p.Payload) > max {
-		return nil, "", fmt.Errorf("payload of %d bytes exceeds maxPayloadSize %d", len(p.Payload), max)
+		return nil, "", badRequest("payload of %d bytes exceeds maxPayloadSize %d", len(p.Payload), max)
 	}
 	var endpoint, tenant, device, ct string
 	var err error
@@ -136,11 +177,11 @@ func (a *MQTT) message(c *mqtt.Conn, p *mqtt.Publish) (*Message, string, error) 
 	case authenticated && tenant == "":
 		tenant, device = dev.Tenant, dev.DeviceID
 	case authenticated && tenant != dev.Tenant:
-		return nil, "", fmt.Errorf("device of tenant %s may not publish to tenant %s", dev.Tenant, tenant)
+		return nil, "", badRequest("device of tenant %s may not publish to tenant %s", dev.Tenant, tenant)
 	case authenticated && device != dev.DeviceID:
 		gateway = dev.DeviceID
 	case !authenticated && tenant == "":
-		return nil, "", fmt.Errorf("topic %q needs <tenant>/<device> for an anonymous device", p.Topic)
+		return nil, "", badRequest("topic %q needs <tenant>/<device> for an anonymous device", p.Topic)
 	}
 	m := &Message{Endpoint: endpoint, Tenant: tenant, DeviceID: device, ContentType: ct,
 		Payload: p.Payload, OrigAdapter: a.adapterType(), OrigAddress: p.Topic, Created: a.now()}
@@ -153,10 +194,13 @@ func mqttTopic(topic string, qos byte) (endpoint, tenant, device string, err err
 	parts := strings.Split(topic, "/")
 	endpoint = parts[0]
 	if endpoint != "telemetry" && endpoint != "event" {
-		return "", "", "", fmt.Errorf("topic %q: endpoint must be telemetry or event", topic)
+		return "", "", "", badRequest("topic %q: endpoint must be telemetry or event", topic)
 	}
 	if endpoint == "event" && qos != 1 {
-		return "", "", "", fmt.Errorf("topic %q: events need QoS 1", topic)
+		return "", "", "", &StatusError{Op: "publish " + topic, Status: 400, Reason: "only QoS 1 for events"}
+	}
+	if qos == 2 {
+		return "", "", "", &StatusError{Op: "publish " + topic, Status: 400, Reason: "QoS 2 not supported"}
 	}
 	switch {
 	case len(parts) == 1:
@@ -164,7 +208,7 @@ func mqttTopic(topic string, qos byte) (endpoint, tenant, device string, err err
 	case len(parts) == 3 && parts[1] != "" && parts[2] != "":
 		return endpoint, parts[1], parts[2], nil
 	}
-	return "", "", "", fmt.Errorf("topic %q: want %s or %s/<tenant>/<device>", topic, endpoint, endpoint)
+	return "", "", "", badRequest("topic %q: want %s or %s/<tenant>/<device>", topic, endpoint, endpoint)
 }
 
 // mapTopic maps a Kura topic: QoS 0 is telemetry, QoS 1 an event; the
@@ -176,7 +220,7 @@ func (k *Kura) mapTopic(topic string, qos byte) (endpoint, tenant, device, ct st
 		parts, ct = parts[1:], k.ControlContentType
 	}
 	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-		return "", "", "", "", fmt.Errorf("topic %q does not comply with Kura format", topic)
+		return "", "", "", "", badRequest("topic %q does not comply with Kura format", topic)
 	}
 	endpoint = "telemetry"
 	if qos > 0 {

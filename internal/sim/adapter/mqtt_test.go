@@ -112,38 +112,53 @@ func TestMQTTAdapterWithPaho(t *testing.T) {
 
 func TestMQTTAdapterRefusals(t *testing.T) {
 	f := startMQTT(t, false)
-	if _, err := f.paho(t, "sensor1@DEFAULT_TENANT", "wrong"); err == nil ||
-		!strings.Contains(err.Error(), "bad user name or password") {
-		t.Errorf("wrong password: %v", err)
-	}
-	if _, err := f.paho(t, "", ""); err == nil || !strings.Contains(err.Error(), "not Authorized") {
-		t.Errorf("no credentials: %v", err)
+	// Hono 0.7's codes: a wrong password is a client error, "not
+	// authorized"; no credentials at all are "bad user name or password".
+	for _, tt := range []struct{ user, pass, want string }{
+		{"sensor1@DEFAULT_TENANT", "wrong", "not Authorized"},
+		{"nobody@DEFAULT_TENANT", "x", "not Authorized"},
+		{"sensor1@HTTP_TENANT", "hono-secret", "not Authorized"}, // tenant disables hono-mqtt
+		{"sensor1", "hono-secret", "bad user name or password"},
+		{"", "", "bad user name or password"},
+	} {
+		if _, err := f.paho(t, tt.user, tt.pass); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("CONNECT as %q/%q: %v, want %q", tt.user, tt.pass, err, tt.want)
+		}
 	}
 
-	closes := []struct {
+	// Messages Hono refuses are discarded without PUBACK; the connection
+	// stays, as in Hono 0.7.
+	c, err := f.paho(t, "sensor1@DEFAULT_TENANT", "hono-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
 		name, topic string
 		qos         byte
 	}{
 		{"event with QoS 0", "event", 0},
 		{"unknown endpoint", "control/x", 1},
 		{"other tenant", "telemetry/HTTP_TENANT/4711", 1},
-	}
-	for _, tt := range closes {
+		{"device not behind the gateway", "telemetry/DEFAULT_TENANT/gw-1", 1},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := f.paho(t, "sensor1@DEFAULT_TENANT", "hono-secret")
-			if err != nil {
-				t.Fatal(err)
+			if err := publish(t, c, tt.topic, tt.qos, "x"); tt.qos == 1 && err == nil {
+				t.Errorf("%q: a refused message got a PUBACK", tt.topic)
 			}
-			publish(t, c, tt.topic, tt.qos, "x")
-			deadline := time.Now().Add(3 * time.Second)
-			for c.IsConnectionOpen() && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			if c.IsConnectionOpen() {
-				t.Errorf("publishing to %q with QoS %d should close the connection", tt.topic, tt.qos)
+			if !c.IsConnectionOpen() {
+				t.Fatalf("%q: the connection closed", tt.topic)
 			}
 		})
 	}
+	select {
+	case m := <-f.down.got:
+		t.Errorf("a refused message was forwarded: %+v", m)
+	default:
+	}
+	if err := publish(t, c, "telemetry", 1, "after"); err != nil {
+		t.Errorf("the connection should still work: %v", err)
+	}
+	f.down.next(t)
 }
 
 func TestMQTTAdapterWithMosquitto(t *testing.T) {
@@ -159,7 +174,7 @@ func TestMQTTAdapterWithMosquitto(t *testing.T) {
 	}
 	out, err = peerTool(t, "mosquitto-clients", "mosquitto_pub", "-h", "localhost", "-p", f.port,
 		"--cafile", f.pki.TrustedCerts, "-u", "sensor1@DEFAULT_TENANT", "-P", "nope", "-t", "event", "-m", "x")
-	if err == nil || !strings.Contains(out, "bad user name or password") {
+	if err == nil || !strings.Contains(out, "not authorised") {
 		t.Errorf("bad password: %v %q", err, out)
 	}
 }
@@ -210,5 +225,25 @@ func TestAdapterDisabledForTenant(t *testing.T) {
 		if disabled := errors.Is(err, ErrAdapterDisabled); disabled == want {
 			t.Errorf("%s in HTTP_TENANT: err %v, want enabled=%v", adapterType, err, want)
 		}
+	}
+}
+
+// TestMQTTOpensLinksAtConnect: the tenant's links are opened before the
+// CONNACK, and a downstream that cannot open them refuses the device.
+func TestMQTTOpensLinksAtConnect(t *testing.T) {
+	f := startMQTT(t, false)
+	if _, err := f.paho(t, "sensor1@DEFAULT_TENANT", "hono-secret"); err != nil {
+		t.Fatal(err)
+	}
+	f.down.mu.Lock()
+	opened := append([]string{}, f.down.opened...)
+	f.down.openErr = fmt.Errorf("attach: %w", ErrUnavailable)
+	f.down.mu.Unlock()
+	if strings.Join(opened, ",") != "telemetry/DEFAULT_TENANT,event/DEFAULT_TENANT" {
+		t.Errorf("opened %q before CONNACK", opened)
+	}
+	if _, err := f.paho(t, "sensor1@DEFAULT_TENANT", "hono-secret"); err == nil ||
+		!strings.Contains(err.Error(), "server Unavailable") {
+		t.Errorf("downstream down: %v, want CONNACK server unavailable", err)
 	}
 }

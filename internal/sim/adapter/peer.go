@@ -88,6 +88,7 @@ func containerID(name string) string {
 // run connects and reconnects until ctx ends.
 func (p *peer) run(ctx context.Context) {
 	backoff := minBackoff
+	lastErr := ""
 	for ctx.Err() == nil {
 		p.link.Connecting()
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -105,8 +106,19 @@ func (p *peer) run(ctx context.Context) {
 				return
 			}
 			p.link.Failed(err)
-			p.log.Warn("connection failed", "name", p.name, "address", p.addr,
-				"cause", string(tlsconf.Classify(err)), "error", err, "retry_in", backoff.String())
+			// The first failure and every change are warnings; the same
+			// failure again is debug, so a peer that stays down does not
+			// flood the log.
+			level := slog.LevelWarn
+			if err.Error() == lastErr {
+				level = slog.LevelDebug
+			}
+			lastErr = err.Error()
+			attrs := []any{"name", p.name, "address", p.addr}
+			if c := tlsconf.Classify(err); c != tlsconf.CauseOther {
+				attrs = append(attrs, "cause", string(c))
+			}
+			p.log.Log(ctx, level, "connection failed", append(attrs, "error", err, "retry_in", backoff.String())...)
 			if !sleep(ctx, backoff) {
 				return
 			}
@@ -114,6 +126,7 @@ func (p *peer) run(ctx context.Context) {
 			continue
 		}
 
+		lastErr = ""
 		backoff = minBackoff
 		p.link.Connected(conn.TLS())
 		p.log.Info("connected", "name", p.name, "address", p.addr, "tls", tlsSummary(conn))

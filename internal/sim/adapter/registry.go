@@ -79,6 +79,8 @@ type requester struct {
 	endpoint string // registration, credentials, tenant
 	nextID   atomic.Uint64
 
+	cache *responseCache
+
 	mu    sync.Mutex
 	links map[string]*replyLinks // by tenant ("" for the tenant API)
 }
@@ -96,7 +98,7 @@ type replyLinks struct {
 }
 
 func newRequester(p *peer, endpoint string) *requester {
-	return &requester{peer: p, endpoint: endpoint, links: map[string]*replyLinks{}}
+	return &requester{peer: p, endpoint: endpoint, links: map[string]*replyLinks{}, cache: newResponseCache(1000)}
 }
 
 // call sends one request and returns the payload of a 200 response; other
@@ -105,6 +107,11 @@ func (q *requester) call(ctx context.Context, tenant, subject string, props, bod
 	ctx, cancel := context.WithTimeout(ctx, q.timeout())
 	defer cancel()
 	op := q.endpoint + " " + subject
+	keyJSON, _ := json.Marshal([]any{tenant, subject, props, body})
+	key := string(keyJSON)
+	if payload, ok := q.cache.get(key); ok {
+		return payload, nil
+	}
 	rl, err := q.linksFor(ctx, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -137,7 +144,12 @@ func (q *requester) call(ctx context.Context, tenant, subject string, props, bod
 	}
 	select {
 	case resp := <-reply:
-		return responsePayload(op, resp)
+		payload, err := responsePayload(op, resp)
+		if err == nil {
+			cc, _ := resp.ApplicationProperties["cache_control"].(string)
+			q.cache.put(key, payload, cc)
+		}
+		return payload, err
 	case <-rl.rcv.Done():
 		q.drop(tenant, rl)
 		return nil, fmt.Errorf("%s: reply link closed: %w", op, ErrUnavailable)

@@ -51,7 +51,7 @@ func RunKura(ctx context.Context, cfg *config.Service, status *health.Status, lo
 
 func runHTTP(ctx context.Context, cfg *config.Service, status *health.Status, log *slog.Logger, o runOptions) error {
 	sc := cfg.Server("hono.http")
-	lns, err := listen("hono.http", sc, 8443, 8080, status, log, o.anyPort)
+	lns, up, err := listen("hono.http", sc, 8443, 8080, status, log, o.anyPort)
 	if err != nil {
 		return err
 	}
@@ -62,8 +62,9 @@ func runHTTP(ctx context.Context, cfg *config.Service, status *health.Status, lo
 			return err
 		}
 	}
+	up() // readiness: the links are registered, the ports accept
 	h := &HTTP{Registry: p.Registry, Downstream: p.Downstream, MaxPayloadSize: sc.MaxPayloadSize,
-		AuthenticationRequired: cfg.Adapter.AuthenticationRequired, Log: log}
+		AuthenticationRequired: cfg.Adapter.AuthenticationRequired, Realm: cfg.Adapter.Realm, Log: log}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		// net/http's own messages (malformed requests) go to our log.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelInfo)}
@@ -77,7 +78,7 @@ func runHTTP(ctx context.Context, cfg *config.Service, status *health.Status, lo
 func runMQTT(ctx context.Context, prefix string, kura *Kura, cfg *config.Service, status *health.Status,
 	log *slog.Logger, o runOptions) error {
 	sc := cfg.Server(prefix)
-	lns, err := listen(prefix, sc, 8883, 1883, status, log, o.anyPort)
+	lns, up, err := listen(prefix, sc, 8883, 1883, status, log, o.anyPort)
 	if err != nil {
 		return err
 	}
@@ -88,6 +89,7 @@ func runMQTT(ctx context.Context, prefix string, kura *Kura, cfg *config.Service
 			return err
 		}
 	}
+	up()
 	h := &MQTT{Registry: p.Registry, Downstream: p.Downstream, Kura: kura, MaxPayloadSize: sc.MaxPayloadSize,
 		AuthenticationRequired: cfg.Adapter.AuthenticationRequired, Log: log}
 	srv := &mqtt.Server{Handler: h, OnError: func(remote net.Addr, err error) {
@@ -99,39 +101,47 @@ func runMQTT(ctx context.Context, prefix string, kura *Kura, cfg *config.Service
 }
 
 // listen opens the secure port when key material is configured and the
-// plain port when enabled, as Hono's AbstractServiceBase does.
+// plain port when enabled, as Hono's AbstractServiceBase does. The ports
+// show in readiness as down until up is called, once the role's links are
+// registered too.
 func listen(prefix string, sc *config.ServerConfig, defSecure, defPlain int, status *health.Status,
-	log *slog.Logger, anyPort bool) ([]net.Listener, error) {
+	log *slog.Logger, anyPort bool) (lns []net.Listener, up func(), err error) {
 	secure, plain := sc.SecurePort(defSecure), sc.PlainPort(defPlain)
 	if !sc.HasKeyMaterial() && !sc.InsecureEnabled() {
-		return nil, fmt.Errorf("%s: no ports configured: set keyPath and certPath (or keyStorePath), "+
+		return nil, nil, fmt.Errorf("%s: no ports configured: set keyPath and certPath (or keyStorePath), "+
 			"or insecurePortEnabled", prefix)
 	}
 	if sc.HasKeyMaterial() && sc.InsecureEnabled() && secure == plain {
-		return nil, fmt.Errorf("%s: secure and insecure port are both %d", prefix, secure)
+		return nil, nil, fmt.Errorf("%s: secure and insecure port are both %d", prefix, secure)
 	}
 
 	if anyPort {
 		secure, plain = 0, 0
 	}
 
-	var lns []net.Listener
+	var ups []func()
+	up = func() {
+		for _, u := range ups {
+			u()
+		}
+	}
 	if sc.HasKeyMaterial() {
 		tcfg, sum, err := tlsconf.Server(prefix, &sc.TLS, tlsconf.ClientAuthAuto)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		addr := net.JoinHostPort(sc.BindAddress, strconv.Itoa(secure))
 		inner, err := net.Listen("tcp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", prefix, err)
+			return nil, nil, fmt.Errorf("%s: %w", prefix, err)
 		}
 		ln := tlsconf.NewListener(inner, tcfg, func(remote net.Addr, err error) {
 			log.Warn("TLS handshake failed", "listener", prefix, "remote", remote.String(),
 				"cause", string(tlsconf.Classify(err)), "error", err)
 		})
 		log.Info("TLS server", append(sum.Attrs(), "address", ln.Addr().String())...)
-		status.Listener(prefix+" (TLS)", addr).Up(ln.Addr().String())
+		hl := status.Listener(prefix+" (TLS)", addr)
+		ups = append(ups, func() { hl.Up(ln.Addr().String()) })
 		lns = append(lns, ln)
 	}
 	if sc.InsecureEnabled() {
@@ -139,13 +149,14 @@ func listen(prefix string, sc *config.ServerConfig, defSecure, defPlain int, sta
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			closeAll(lns)
-			return nil, fmt.Errorf("%s: insecure port: %w", prefix, err)
+			return nil, nil, fmt.Errorf("%s: insecure port: %w", prefix, err)
 		}
 		log.Warn("plain server without TLS", "name", prefix, "address", ln.Addr().String())
-		status.Listener(prefix+" (plain)", addr).Up(ln.Addr().String())
+		hl := status.Listener(prefix+" (plain)", addr)
+		ups = append(ups, func() { hl.Up(ln.Addr().String()) })
 		lns = append(lns, ln)
 	}
-	return lns, nil
+	return lns, up, nil
 }
 
 // serve runs serveOne on every listener until ctx ends or one fails.

@@ -168,7 +168,7 @@ func TestStackHTTPToApplication(t *testing.T) {
 	post := func(path string) string {
 		out, err := peerTool(t, "curl", "curl", "-sS", "-i", "--cacert", s.st.File("trusted-certs.pem"),
 			"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: application/json",
-			"--data-binary", `{"temp": 5}`, url+path)
+			"--data-binary", `{"temp": 5}`, "-X", method(path), url+path)
 		if err != nil {
 			t.Fatalf("curl: %v\n%s", err, out)
 		}

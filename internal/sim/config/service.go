@@ -126,6 +126,7 @@ func Load(role topology.Role, src Sources) (*Service, error) {
 		settings = append(settings, fileSettings...)
 	}
 	settings = append(settings, envSettings(src.Env)...)
+	svc.Warnings = append(svc.Warnings, springEnvWarnings(src.Env)...)
 	args, err := argSettings(src.Args)
 	if err != nil {
 		return nil, err
@@ -160,7 +161,7 @@ func newService(role topology.Role) (*Service, schema, error) {
 		Role:    role,
 		Servers: map[string]*ServerConfig{},
 		Clients: map[string]*ClientConfig{},
-		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true},
+		Adapter: AdapterConfig{AuthenticationRequired: true, DefaultsEnabled: true, Realm: "Hono"},
 		Kura: KuraConfig{ControlPrefix: "$EDC", CtrlMsgContentType: "application/vnd.eclipse.kura-control",
 			DataMsgContentType: "application/vnd.eclipse.kura-data"},
 		App: App{HealthCheckBindAddress: "127.0.0.1", MaxInstances: 0},
@@ -238,6 +239,26 @@ func envSettings(env []string) []setting {
 			continue
 		}
 		out = append(out, setting{key: k, origin: "environment", values: []string{v}})
+	}
+	return out
+}
+
+// springEnv are Spring Boot's own variables that Hono's images are given;
+// hono-sim has no profiles, no logback and no JSON properties, so it says
+// it does not read them (naming the variable only: values may be secret).
+var springEnv = map[string]string{
+	"SPRING_PROFILES_ACTIVE":  "hono-sim has no Spring profiles; its log level stays as it is",
+	"LOGGING_CONFIG":          "hono-sim logs with log/slog, not logback",
+	"SPRING_APPLICATION_JSON": "hono-sim reads only the file SPRING_CONFIG_LOCATION names and HONO_* variables",
+}
+
+func springEnvWarnings(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if why, ok := springEnv[k]; ok {
+			out = append(out, fmt.Sprintf("%s (environment) is not read: %s", k, why))
+		}
 	}
 	return out
 }

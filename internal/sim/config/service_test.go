@@ -178,13 +178,14 @@ func TestWarnings(t *testing.T) {
 `)
 	svc := mustLoad(t, topology.RoleHTTPAdapter, Sources{
 		Location: file,
-		Env:      []string{"HONO_HTTP_NO_SUCH_THING=x"},
+		Env:      []string{"HONO_HTTP_NO_SUCH_THING=x", "SPRING_PROFILES_ACTIVE=dev"},
 	})
 	want := []string{
 		"hono.http.nativeTlsRequired (" + file + ") is not supported: hono-sim has no OpenSSL engine",
 		"hono.http.bogusKey (" + file + ") is not a setting hono-sim reads for role http-adapter",
 		"hono.metric.reporter.graphite.host (" + file + ") is not a setting",
 		"HONO_HTTP_NO_SUCH_THING (environment) is not a setting",
+		"SPRING_PROFILES_ACTIVE (environment) is not read: hono-sim has no Spring profiles",
 		"hono.http: keyPath and certPath must be set together",
 	}
 	all := strings.Join(svc.Warnings, "\n")

@@ -55,7 +55,9 @@ type Link struct {
 	since    time.Time
 }
 
-// NewStatus returns an empty status: ready until something is registered.
+// NewStatus returns an empty status. It is not ready until the role has
+// registered a listener or link and they are up: a role that is still
+// starting must not look ready to compose's health check.
 func NewStatus() *Status { return &Status{} }
 
 // Listener registers a listener, down until Up is called.
@@ -151,6 +153,9 @@ func (s *Status) Report() Report {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := Report{Outcome: "UP", Checks: []Check{}}
+	if len(s.listeners)+len(s.links) == 0 {
+		r.Outcome = "DOWN" // starting
+	}
 	for _, l := range s.listeners {
 		c := Check{ID: l.name, Status: "UP", Data: CheckData{Kind: "listener", Target: l.addr, State: l.state, Error: l.err}}
 		if l.state != Listening {

@@ -123,8 +123,12 @@ func TestProbe(t *testing.T) {
 	s := NewStatus()
 	srv := mustListen(t, s)
 	url := fmt.Sprintf("http://%s/readiness", srv.Addr())
+	if err := Probe(context.Background(), url); err == nil {
+		t.Error("a role that has registered nothing is still starting, not ready")
+	}
+	s.Listener("l", "a:1").Up("a:1")
 	if err := Probe(context.Background(), url); err != nil {
-		t.Errorf("nothing registered is ready: %v", err)
+		t.Errorf("listener up: %v", err)
 	}
 	s.Link("x", "y:1", true)
 	if err := Probe(context.Background(), url); err == nil || !strings.Contains(err.Error(), "503") {

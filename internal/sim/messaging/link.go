@@ -21,6 +21,10 @@ const (
 )
 
 // creditPoll is how often an upstream link's credit follows the router's.
+//
+// TODO: internal/amqp has no notice when a sender's credit changes, so the
+// credit is polled; each idle link wakes 200 times a second. A credit
+// channel on amqp.Sender would make this event-driven.
 const creditPoll = 5 * time.Millisecond
 
 // link serves a link on which an adapter sends telemetry or events.

@@ -334,7 +334,7 @@ func TestReconnectsToRouter(t *testing.T) {
 	reserved.Close()
 
 	srv, _, log := startMessaging(t, st, authAddr, addr)
-	if !log.WaitFor("cannot connect to downstream container", 3*time.Second) {
+	if !log.WaitFor("cannot connect to downstream container", 5*time.Second) {
 		t.Fatal("no log line about the missing router")
 	}
 	if up, err := srv.Downstream(); up || err == nil {
@@ -372,7 +372,7 @@ func TestRouterCertificateExpired(t *testing.T) {
 	internal := simtest.Listen(t)
 	startRouter(t, st, authAddr, internal)
 	srv, _, log := startMessaging(t, st, authAddr, internal.Addr().String())
-	if !log.WaitFor(`cause="certificate expired`, 3*time.Second) {
+	if !log.WaitFor(`cause="certificate expired`, 5*time.Second) {
 		t.Error("no log line naming the expired certificate")
 	}
 	if up, err := srv.Downstream(); up || err == nil {
@@ -398,7 +398,7 @@ func TestDownstreamHostnameVerification(t *testing.T) {
 	startRouter(t, st, authAddr, internal)
 
 	_, _, log := startMessaging(t, st, authAddr, internal.Addr().String())
-	if !log.WaitFor(`cause="host name mismatch"`, 3*time.Second) {
+	if !log.WaitFor(`cause="host name mismatch"`, 5*time.Second) {
 		t.Error("no log line about the host name mismatch")
 	}
 	srv, _, _ := startMessaging(t, st, authAddr, internal.Addr().String(), "HONO_DOWNSTREAM_HOSTNAME_VERIFICATION_REQUIRED=false")

@@ -18,6 +18,9 @@ const (
 	// to many addresses, so no one consumer's credit applies.
 	anonymousCredit = 100
 	// creditPoll is how often a sender's credit follows its consumers'.
+	//
+	// TODO: polled for want of a credit-change notice in internal/amqp;
+	// see the same note in package messaging.
 	creditPoll = 5 * time.Millisecond
 )
 

@@ -44,17 +44,59 @@ func repoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
 }
 
-// NewStack generates a demo PKI (RSA for the Auth Server, as Hono needs)
-// and copies the reference configuration into a fresh folder.
+// The demo PKI is generated once per test binary (six RSA 2048 keys take
+// seconds on a loaded machine) and copied into every stack; Main removes it.
+var (
+	pkiOnce sync.Once
+	pkiDir  string
+	pkiErr  error
+)
+
+// Main runs a package's tests and removes the shared PKI afterwards; call
+// it from TestMain: os.Exit(simtest.Main(m)).
+func Main(m *testing.M) int {
+	code := m.Run()
+	if pkiDir != "" {
+		os.RemoveAll(pkiDir)
+	}
+	return code
+}
+
+// NewStack copies the shared demo PKI (RSA for the Java services and the
+// Auth Server's token key, as Hono needs) and the reference configuration
+// into a fresh folder.
 func NewStack(t testing.TB) *Stack {
+	t.Helper()
+	pkiOnce.Do(func() {
+		if pkiDir, pkiErr = os.MkdirTemp("", "simtest-pki-"); pkiErr == nil {
+			_, pkiErr = certs.Generate(pkiDir, topology.Default(), certs.Options{})
+		}
+	})
+	if pkiErr != nil {
+		t.Fatalf("demo PKI: %v", pkiErr)
+	}
+	s := &Stack{Secrets: t.TempDir(), Data: t.TempDir()}
+	copyDir(t, pkiDir, s.Secrets, nil)
+	s.copyConfig(t)
+	return s
+}
+
+// NewForeignStack is NewStack with a PKI of its own: another CA, whose
+// certificates the other stacks do not trust.
+func NewForeignStack(t testing.TB) *Stack {
 	t.Helper()
 	s := &Stack{Secrets: t.TempDir(), Data: t.TempDir()}
 	if _, err := certs.Generate(s.Secrets, topology.Default(), certs.Options{}); err != nil {
 		t.Fatalf("demo PKI: %v", err)
 	}
+	s.copyConfig(t)
+	return s
+}
+
+func (s *Stack) copyConfig(t testing.TB) {
+	t.Helper()
 	copyDir(t, filepath.Join(repoRoot(), "compose", "sim", "config"), s.Secrets, s.rewrite)
 	copyDir(t, filepath.Join(repoRoot(), "compose", "sim", "registry-data"), s.Data, nil)
-	return s
 }
 
 // rewrite points the container paths of a configuration file at the stack.
