@@ -199,3 +199,19 @@ func selfSigned(t *testing.T, key any) *x509.Certificate {
 	}
 	return c
 }
+
+// TestAMQPOpenWithoutAddressAuthz: the router's authServicePlugin pointed
+// at a server that is no Hono 0.7 Auth Server (here the router's own
+// external listener) logs in, but the open frame lacks ADDRESS-AUTHZ.
+func TestAMQPOpenWithoutAddressAuthz(t *testing.T) {
+	s := newSimStack(t)
+	s.runAuthAndRouter(t)
+	tg := s.target(t, topology.ChannelAppRouter, "hono-dispatch-router", s.external)
+	tg.TLS = tg.TLS.Clone()
+	tg.TLS.ServerName = "localhost"
+	m := findingsByCheck(t, (&AMQPProber{}).Probe(probeCtx(t), tg))
+	wantStatus(t, m, map[string]Status{IDAMQPSASL: Pass, IDAMQPOpen: Fail})
+	if f := m[IDAMQPOpen]; !strings.Contains(f.Message, "ADDRESS-AUTHZ") || !strings.Contains(f.Hint, "authServicePlugin") {
+		t.Errorf("%q hint %q", f.Message, f.Hint)
+	}
+}
