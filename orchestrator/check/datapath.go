@@ -235,10 +235,17 @@ func (d *DataTarget) publishMQTT(ctx context.Context, payload []byte) (string, e
 	if err := waitToken(ctx, tok); err != nil {
 		hint := fmt.Sprintf("first hop that failed: device -> MQTT adapter (%s); see the tls.* findings of %s",
 			d.MQTTAddr, d.MQTT)
-		if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) {
+		switch {
+		case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised):
 			hint = fmt.Sprintf("first hop that failed: device login at the MQTT adapter: %s@%s's password must "+
 				"match registry-data/credentials.json, and the adapter must reach the Device Registry (channel 5)",
 				d.AuthID, d.Tenant)
+		case errors.Is(err, packets.ErrorRefusedServerUnavailable):
+			// Hono's MQTT adapter refuses devices while it lacks its
+			// downstream or registry connection.
+			hint = "first hop that failed: MQTT adapter -> downstream: the adapter refuses devices (server " +
+				"unavailable) while it has no connection to Hono Messaging (channel 6) or the router, or to the " +
+				"Device Registry (channel 5); see those channels and service.ready"
 		}
 		return hint, fmt.Errorf("MQTT connect: %w", err)
 	}
