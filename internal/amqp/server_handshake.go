@@ -6,8 +6,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/honoctl/honoctl/internal/amqp/encoding"
 )
@@ -173,10 +175,26 @@ func (c *Conn) serverSASL(ctx context.Context) error {
 		err = werr
 	}
 	if err != nil {
+		c.lingerForClose()
 		return fail(code, err)
 	}
 	c.identity = identity
 	return nil
+}
+
+// saslLinger is how long a refused peer gets to read its outcome and close
+// first.
+const saslLinger = time.Second
+
+// lingerForClose waits, briefly, for the peer to close after a failed SASL
+// outcome. NOTE: when the server closes at once, a TLS peer reads the
+// outcome and the end of the stream together, and some clients (go-amqp
+// 1.7) then report only the end, never the outcome.
+func (c *Conn) lingerForClose() {
+	if err := c.nc.SetReadDeadline(time.Now().Add(saslLinger)); err != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, c.br)
 }
 
 func (c *Conn) authenticate(ctx context.Context, init *saslInit) (any, SASLCode, error) {
