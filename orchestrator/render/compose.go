@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -79,9 +80,8 @@ func compat(body []byte) ([]byte, error) {
 		mebibytes(child(child(child(child(svc, "deploy"), "resources"), "limits"), "memory"))
 	}
 	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	enc := newEncoder(&b)
+	if err := enc.Dump(&doc); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), enc.Close()
@@ -183,4 +183,15 @@ func validate(data []byte, project string) error {
 		return fmt.Errorf("rendered %s rejected by compose-go: %w", ComposeFile, err)
 	}
 	return nil
+}
+
+// newEncoder writes YAML as people write it: two-space indents and long
+// strings (a health check's shell line) on one line, never folded.
+func newEncoder(w io.Writer) *yaml.Dumper {
+	// NOTE: the options are constants; NewDumper fails only on bad ones.
+	d, err := yaml.NewDumper(w, yaml.WithV3Defaults(), yaml.WithIndent(2), yaml.WithLineWidth(-1))
+	if err != nil {
+		panic("render: yaml options: " + err.Error())
+	}
+	return d
 }

@@ -134,9 +134,8 @@ func (r *renderer) honoConfig(s topology.Service) ([]byte, error) {
 		"# Named by SPRING_CONFIG_LOCATION=file://%s;\n"+
 		"# every path below is a file mounted read-only into the container.\n",
 		s.Name, secret(ConfigFile(s)))
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(tree{"hono": hono}); err != nil {
+	enc := newEncoder(&b)
+	if err := enc.Dump(tree{"hono": hono}); err != nil {
 		return nil, fmt.Errorf("%s: %w", ConfigFile(s), err)
 	}
 	if err := enc.Close(); err != nil {
