@@ -132,6 +132,12 @@ func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *plann
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = r.e.timedOut(ctx, name, pl.id, r.o)
 		}
+		var se *ServiceError
+		if r.o.Degraded && ctx.Err() == nil && errors.As(err, &se) {
+			// Reported by its StepFailed event; the stack stays as it is.
+			close(ready[name])
+			return nil
+		}
 		return err
 	}
 	if pl.action == ActionKept {
@@ -153,7 +159,7 @@ func (r *upRun) waitDeps(ctx context.Context, s types.ServiceConfig, started, re
 	}
 	for _, name := range names {
 		ch := ready[name]
-		if s.DependsOn[name].Condition == types.ServiceConditionStarted {
+		if s.DependsOn[name].Condition == types.ServiceConditionStarted || r.o.Degraded {
 			ch = started[name]
 		}
 		if ch == nil {

@@ -29,6 +29,12 @@ type UpOptions struct {
 	// Compose's and the file's (a CI job's id, a test's name). They are not
 	// part of the configuration hash. Default: none.
 	Labels map[string]string
+	// Degraded brings up a stack that is broken on purpose (honoctl up
+	// --break): a dependency counts as met once it has started, and a
+	// service that is not ready by Timeout, or fails, is reported as a
+	// StepFailed event and left as it is instead of failing the up.
+	// Default: false.
+	Degraded bool
 }
 
 func (o UpOptions) withDefaults() UpOptions {
