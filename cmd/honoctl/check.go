@@ -15,6 +15,7 @@ import (
 	"github.com/honoctl/honoctl/orchestrator/check"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/report"
+	"github.com/honoctl/honoctl/orchestrator/scenario"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -113,6 +114,13 @@ func runCheck(c *cli.Context) error {
 			return cannot("in-network probes: %w", err)
 		}
 		findings = append(findings, fs...)
+	}
+	// A stack broken on purpose (up --break): the hints name the breakage.
+	if err := scenario.Annotate(dir, findings); err != nil {
+		return cannot("%w", err)
+	}
+	if note := breaksNote(dir); note != "" {
+		fmt.Fprintln(c.App.ErrWriter, note)
 	}
 	rep := &report.Report{Stack: project, Topology: top, Findings: findings,
 		Started: started, Duration: time.Since(started)}
