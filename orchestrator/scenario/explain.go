@@ -29,7 +29,7 @@ func Explain(applied []Applied, f check.Finding) string {
 		if a.Detail != "" {
 			msg += " (" + a.Detail + ")"
 		}
-		out = append(out, msg+". Fix: "+s.Fix+"; a plain honoctl up restores the healthy files.")
+		out = append(out, msg+". A plain honoctl up restores the healthy files.")
 	}
 	return strings.Join(out, " ")
 }
