@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -96,6 +97,16 @@ func (r *run) certificates(chain []*x509.Certificate) {
 			Hint: fmt.Sprintf("Add %s to the SAN of %s (honoctl certs --force regenerates the stack's "+
 				"certificates from the topology), or make the client dial a name the certificate "+
 				"covers (%s.host in %s).", t.Link.Hostname, t.Fix.ServerCert, t.Fix.ClientPrefix, t.Fix.ClientConfig)})
+	} else if ip := dialledIP(t.Addr); ip != "" && leaf.VerifyHostname(ip) != nil {
+		// Clients that dial the published port by its address (curl
+		// https://127.0.0.1:8443) verify the address: RFC 6125 wants an
+		// IP entry in the SAN for it, and a DNS entry does not count.
+		r.add(Finding{Check: IDHostname, Status: Fail, Evidence: ev,
+			Message: fmt.Sprintf("certificate %q covers %s, not the address %s that clients dialling %s use",
+				leaf.Subject.CommonName, strings.Join(names(leaf), ", "), ip, t.Addr),
+			Hint: fmt.Sprintf("Add %s to the SAN of %s as an IP address entry (honoctl certs --force "+
+				"regenerates the stack's certificates from the topology), or make the clients dial %s.",
+				ip, t.Fix.ServerCert, t.Link.Hostname)})
 	} else {
 		r.add(Finding{Check: IDHostname, Status: Pass, Evidence: ev,
 			Message: fmt.Sprintf("%s is in the certificate's SAN", t.Link.Hostname)})
@@ -337,3 +348,12 @@ func pool(cs []*x509.Certificate) *x509.CertPool {
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// dialledIP is the host of addr when it is an IP address literal, or "".
+func dialledIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || net.ParseIP(host) == nil {
+		return ""
+	}
+	return host
+}
