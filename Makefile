@@ -12,7 +12,7 @@ export CGO_ENABLED := 0
 # registry; our tests remove what they create themselves.
 export TESTCONTAINERS_RYUK_DISABLED := true
 
-.PHONY: all build test unit e2e demo bench lint render deps docker clean
+.PHONY: all build test unit e2e demo down bench lint render deps docker clean
 
 all: build
 
@@ -41,6 +41,10 @@ unit:
 ## demo: certificates, images, render, up and check, in one go
 demo: build
 	$(BIN)/honoctl demo
+
+## down: stop the demo stack and remove its containers and network
+down: build
+	$(BIN)/honoctl down
 
 ## bench: benchmarks, each with its reference measured in the same run
 bench: deps

@@ -7,10 +7,11 @@ import (
 )
 
 // The benchmarks time honoctl up and docker-compose up -d of the same
-// rendered sim stack, from nothing running to every service healthy, on a
-// warm Docker (images built before the timer starts). Run both in one go:
+// rendered sim stack (on hono-sim), from nothing running to every service
+// healthy, on a warm Docker (images built before the timer starts). Run
+// them in one go:
 //
-//	go test ./e2e/ -run '^$' -bench 'SimStack' -benchtime 3x
+//	go test ./e2e/ -run '^$' -bench . -benchtime 3x
 
 func BenchmarkUpSimStack(b *testing.B) {
 	s := benchStack(b)
@@ -35,11 +36,14 @@ func BenchmarkDockerComposeSimStack(b *testing.B) {
 	}
 }
 
-func benchStack(b *testing.B) *stack {
+// benchStack renders the sim stack on the real hono-sim.
+func benchStack(b *testing.B) *stack { return benchStackOn(b, imageHonoSim) }
+
+func benchStackOn(b *testing.B, kind string) *stack {
 	e := needDocker(b)
 	s := newStack(b, e)
 	s.renderSim(freeOffset(b, simPorts()))
-	s.useStandin()
+	s.useImage(kind)
 	return s
 }
 
@@ -48,7 +52,13 @@ func benchStack(b *testing.B) *stack {
 // seconds to healthy and their ratio (honoctl / docker-compose; below 1 is
 // faster).
 func BenchmarkUpAgainstDockerCompose(b *testing.B) {
-	s := benchStack(b)
+	for _, kind := range []string{imageHonoSim} {
+		b.Run(kind, func(b *testing.B) { upAgainstDockerCompose(b, kind) })
+	}
+}
+
+func upAgainstDockerCompose(b *testing.B, kind string) {
+	s := benchStackOn(b, kind)
 	services := len(strings.Fields(s.dockerCompose("config", "--services")))
 	s.mustHonoctl("up")
 	var ours, theirs time.Duration

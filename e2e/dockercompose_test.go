@@ -60,25 +60,29 @@ func (s *stack) waitReady(n int, timeout time.Duration) {
 }
 
 // TestDockerComposeRunsRenderedSimStack brings the rendered file up with
-// docker-compose and checks that honoctl sees and removes that stack: the
-// labels are Compose's in both directions.
+// docker-compose, on hono-sim and on the stand-in, and checks that honoctl
+// sees and removes that stack: the labels are Compose's in both directions.
 func TestDockerComposeRunsRenderedSimStack(t *testing.T) {
 	e := needDocker(t)
-	s := newStack(t, e)
-	s.renderSim(freeOffset(t, simPorts()))
-	s.useStandin()
+	for _, kind := range []string{imageHonoSim} {
+		t.Run(kind, func(t *testing.T) {
+			s := newStack(t, e)
+			s.renderSim(freeOffset(t, simPorts()))
+			s.useImage(kind)
 
-	s.dockerCompose("up", "-d")
-	services := strings.Fields(s.dockerCompose("config", "--services"))
-	s.waitReady(len(services), 2*time.Minute)
+			s.dockerCompose("up", "-d")
+			services := strings.Fields(s.dockerCompose("config", "--services"))
+			s.waitReady(len(services), 2*time.Minute)
 
-	stdout, _ := s.mustHonoctl("status")
-	if n := strings.Count(stdout, "running (healthy)"); n != len(services) {
-		t.Errorf("honoctl status of docker-compose's stack: %d healthy of %d:\n%s", n, len(services), stdout)
-	}
-	s.mustHonoctl("down")
-	if c, n, v := s.labeled(); c+n+v != 0 {
-		t.Errorf("after honoctl down of docker-compose's stack: %d containers, %d networks, %d volumes", c, n, v)
+			stdout, _ := s.mustHonoctl("status")
+			if n := strings.Count(stdout, "running (healthy)"); n != len(services) {
+				t.Errorf("honoctl status of docker-compose's stack: %d healthy of %d:\n%s", n, len(services), stdout)
+			}
+			s.mustHonoctl("down")
+			if c, n, v := s.labeled(); c+n+v != 0 {
+				t.Errorf("after honoctl down of docker-compose's stack: %d containers, %d networks, %d volumes", c, n, v)
+			}
+		})
 	}
 }
 

@@ -33,8 +33,9 @@ var binaries struct {
 
 // binary is the path of one of the suite's binaries, built once per run
 // with go build, static (CGO_ENABLED=0) as the images need them:
-// "honoctl", and "hono-sim-standin", the engine tests' pinger named so
-// that it answers the rendered sim stack's /hono-sim health checks.
+// "honoctl", "hono-sim" beside it (where honoctl up looks, as after make
+// build), and "standin/hono-sim", the engine tests' pinger named so that
+// it answers the rendered sim stack's /hono-sim health checks.
 func binary(t testing.TB, name string) string {
 	t.Helper()
 	binaries.once.Do(func() {
@@ -44,6 +45,7 @@ func binary(t testing.TB, name string) string {
 		}
 		for name, pkg := range map[string]string{
 			"honoctl":          "../cmd/honoctl",
+			"hono-sim":         "../cmd/hono-sim",
 			"standin/hono-sim": "../orchestrator/engine/testdata/pinger",
 		} {
 			cmd := exec.Command("go", "build", "-o", filepath.Join(binaries.dir, name), pkg)

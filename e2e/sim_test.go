@@ -45,6 +45,26 @@ func (s *stack) renderSim(offset int, extra ...string) {
 	s.mustHonoctl(append([]string{"render", "--port-offset", strconv.Itoa(offset)}, extra...)...)
 }
 
+// Images that play the rendered sim stack's services.
+const (
+	imageHonoSim = "hono-sim" // the real hono-sim, as honoctl/hono-sim:latest
+	imageStandin = "standin"  // the pinger as /hono-sim
+)
+
+// useImage makes the rendered stack run on kind's image.
+func (s *stack) useImage(kind string) {
+	s.t.Helper()
+	if kind == imageStandin {
+		s.useStandin()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := engine.BuildImage(ctx, s.e.Client(), binary(s.t, "hono-sim"), "honoctl/hono-sim"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // useStandin points the rendered compose.yaml at the stand-in image.
 func (s *stack) useStandin() {
 	s.t.Helper()
@@ -65,62 +85,6 @@ func (s *stack) useStandin() {
 	}
 	if err := os.WriteFile(file, []byte(out), 0o644); err != nil {
 		s.t.Fatal(err)
-	}
-}
-
-func TestUpSimStack(t *testing.T) {
-	e := needDocker(t)
-	s := newStack(t, e)
-	offset := freeOffset(t, simPorts())
-	s.renderSim(offset)
-	s.useStandin()
-	services := len(topology.Default().Services)
-
-	// On a fresh Docker: all healthy, a table of what runs where.
-	stdout, stderr := s.mustHonoctl("up")
-	if n := strings.Count(stdout, "running (healthy)"); n != services {
-		t.Errorf("up: %d services healthy, want %d:\n%s", n, services, stdout)
-	}
-	if !strings.Contains(stderr, strconv.Itoa(services)+" created") {
-		t.Errorf("up's narration:\n%s", stderr)
-	}
-	http := "127.0.0.1:" + strconv.Itoa(8443+offset) + "->8443/tcp"
-	if !strings.Contains(stdout, http) {
-		t.Errorf("up's table lacks %s:\n%s", http, stdout)
-	}
-	mustSelfImage(t, s)
-	mustComposeSeesOurs(t, s)
-
-	// Again: nothing changes.
-	before := s.containerIDs()
-	if _, stderr := s.mustHonoctl("up"); !strings.Contains(stderr, "is up ("+strconv.Itoa(services)+" kept)") {
-		t.Errorf("second up changed something:\n%s", stderr)
-	}
-	if after := s.containerIDs(); !mapsEqual(before, after) {
-		t.Errorf("second up replaced containers: %v -> %v", before, after)
-	}
-
-	// One option changes: only the services whose files change are
-	// replaced (TLS off between registry and auth server touches those two).
-	s.renderSim(offset, "--tls-off", "registry-auth")
-	s.useStandin()
-	s.mustHonoctl("up")
-	after := s.containerIDs()
-	var replaced []string
-	for svc, id := range after {
-		if before[svc] != id {
-			replaced = append(replaced, svc)
-		}
-	}
-	slices.Sort(replaced)
-	if want := []string{"hono-service-auth", "hono-service-device-registry"}; !slices.Equal(replaced, want) {
-		t.Errorf("after --tls-off registry-auth, replaced %v; want %v", replaced, want)
-	}
-
-	// Down leaves nothing labeled behind.
-	s.mustHonoctl("down")
-	if c, n, v := s.labeled(); c+n+v != 0 {
-		t.Errorf("after down: %d containers, %d networks, %d volumes of %s", c, n, v, s.project)
 	}
 }
 

@@ -73,7 +73,11 @@ func (r *upRun) create(ctx context.Context, pl *planned) error {
 	r.created = append(r.created, resp.ID)
 	r.mu.Unlock()
 	pl.id = resp.ID
-	r.o.Progress.Event(Event{Name: sp.service, Step: StepCreated, Detail: string(pl.action)})
+	ev := Event{Name: sp.service, Step: StepCreated}
+	if pl.action == ActionReplaced {
+		ev.Detail = "replaces a container of another configuration"
+	}
+	r.o.Progress.Event(ev)
 	return nil
 }
 

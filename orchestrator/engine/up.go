@@ -113,6 +113,7 @@ func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) (*Stack,
 			}
 		}
 	}
+	sort.Slice(fresh, func(i, j int) bool { return fresh[i].Name < fresh[j].Name })
 	if err := checkPorts(ctx, e.cli, fresh, freed); err != nil {
 		return nil, err
 	}

@@ -230,7 +230,7 @@ func TestUpKeepsReplacesAndDown(t *testing.T) {
 
 	// A service gone from the file is removed.
 	y := s.yaml
-	bPart := y[strings.Index(y, "  b:\n"):strings.Index(y, "\nnetworks:\n")+1]
+	bPart := y[strings.Index(y, "  b:\n") : strings.Index(y, "\nnetworks:\n")+1]
 	sixth, rec := mustUp(t, e, s.load(t, bPart, ""))
 	if len(sixth.Services) != 1 || sixth.Services[0].Service != "a" || !slices.Contains(rec.steps("b"), StepRemoved) {
 		t.Errorf("after b left the file: %+v, b's steps %v", sixth.Services, rec.steps("b"))
