@@ -111,6 +111,15 @@ func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) (*Stack,
 			if pl.old != nil {
 				freePorts(freed, *pl.old)
 			}
+			if pl.old != nil && pl.old.State == "restarting" {
+				// Between restarts a container lists no ports, yet its
+				// docker-proxy holds them: they are its own to free.
+				for _, pc := range pl.svc.Ports {
+					if port, err := strconv.Atoi(pc.Published); err == nil {
+						freed[port] = true
+					}
+				}
+			}
 		}
 	}
 	sort.Slice(fresh, func(i, j int) bool { return fresh[i].Name < fresh[j].Name })
