@@ -2,6 +2,9 @@ package check
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -82,7 +85,7 @@ func (r *run) handshake(sh *shake, err error) {
 func (r *run) certificates(chain []*x509.Certificate) {
 	t := r.t
 	if len(chain) == 0 {
-		r.skip("the server sent no certificate", IDChain, IDHostname, IDValidity)
+		r.skip("the server sent no certificate", IDChain, IDHostname, IDValidity, IDKey)
 		return
 	}
 	leaf := chain[0]
@@ -113,7 +116,42 @@ func (r *run) certificates(chain []*x509.Certificate) {
 	}
 
 	r.validity(chain)
+	r.keyStrength(chain)
 	r.chain(chain, ev)
+}
+
+// keyStrength judges the public keys of the chain: RSA under 2048 bits
+// and curves under 256 bits are below NIST SP 800-131A, and OpenSSL's
+// default security level (2) refuses them, so curl and mosquitto fail
+// where old Java clients still connect.
+func (r *run) keyStrength(chain []*x509.Certificate) {
+	for _, c := range chain {
+		bits, alg := keyBits(c.PublicKey)
+		want := map[string]int{"RSA": 2048, "ECDSA": 256}[alg]
+		if want == 0 || bits >= want {
+			continue
+		}
+		r.add(Finding{Check: IDKey, Status: Fail,
+			Evidence: []Evidence{{"subject", c.Subject.String()}, {"key", fmt.Sprintf("%s %d", alg, bits)}},
+			Message:  fmt.Sprintf("certificate %q has a %s %d key, under the %d bits clients require", c.Subject.CommonName, alg, bits, want),
+			Hint: fmt.Sprintf("Re-issue %s with RSA 2048 or more, or ECDSA P-256 (honoctl certs re-issues "+
+				"weak keys; --key-type rsa3072 for more).", r.t.Fix.ServerCert)})
+		return
+	}
+	bits, alg := keyBits(chain[0].PublicKey)
+	r.add(Finding{Check: IDKey, Status: Pass, Message: fmt.Sprintf("%s %d key", alg, bits)})
+}
+
+func keyBits(pub any) (int, string) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return k.N.BitLen(), "RSA"
+	case *ecdsa.PublicKey:
+		return k.Curve.Params().BitSize, "ECDSA"
+	case ed25519.PublicKey:
+		return 256, "Ed25519"
+	}
+	return 0, fmt.Sprintf("%T", pub)
 }
 
 func (r *run) validity(chain []*x509.Certificate) {
