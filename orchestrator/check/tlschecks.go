@@ -60,6 +60,14 @@ func (r *run) handshake(sh *shake, err error) {
 		f.Hint = fmt.Sprintf("Let the two sides share a version: secureProtocols in %s (server) "+
 			"and %s.secureProtocols in %s (client); TLSv1.2 is what Hono 0.7's clients speak.",
 			t.Fix.ServerConfig, t.Fix.ClientPrefix, t.Fix.ClientConfig)
+	case refusedClient(err) && !sh.agreed():
+		// Closed before the server said hello: nobody refused a
+		// certificate; what is published has nothing behind it.
+		f.Message = fmt.Sprintf("%s accepts the connection and closes it before any TLS handshake", t.Addr)
+		f.Hint = fmt.Sprintf("The port is published but no server listens behind it: is %s restarting? "+
+			"(honoctl status, honoctl logs %s). A Hono server opens its TLS port only when its key and "+
+			"certificate load: check keyPath and certPath in %s and that the key matches %s.",
+			t.Link.Server, t.Link.Server, t.Fix.ServerConfig, t.Fix.ServerCert)
 	case refusedClient(err) && t.Peer.Cert == nil:
 		f.Message = "the server requires a client certificate and the client sends none"
 		f.Hint = fmt.Sprintf("Give the client its key and certificate: %s.keyPath and %s.certPath in %s.",
