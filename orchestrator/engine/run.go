@@ -85,6 +85,12 @@ func (r *upRun) create(ctx context.Context, pl *planned) error {
 // conditions, all in parallel, and waits for each to be ready.
 func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 	tctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
+	if r.o.Degraded {
+		// Each service's wait is bounded on its own (startOne): a broken
+		// stack still starts every service however long the others take.
+		cancel()
+		tctx, cancel = context.WithCancel(ctx)
+	}
 	defer cancel()
 	g, gctx := errgroup.WithContext(tctx)
 	w := r.e.watch(gctx, r.p.Name)
@@ -141,6 +147,12 @@ func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *plann
 		}
 	}
 	close(started[name])
+	if r.o.Degraded {
+		var cancel context.CancelFunc
+		tctx, cancel = context.WithTimeout(gctx, r.o.Timeout)
+		defer cancel()
+		gctx = tctx
+	}
 	if err := r.e.waitReady(gctx, name, pl.id, r.o, w); err != nil {
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = r.e.timedOut(ctx, name, pl.id, r.o)
