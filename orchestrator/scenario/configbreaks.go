@@ -226,6 +226,7 @@ func applyWrongPassword(e *env) error {
 			}
 			user = u
 		}
+		e.applied.Marks = append(e.applied.Marks, user)
 		for k, v := range map[string]string{"username": user, "password": wrongPassword} {
 			if err := set(root, b, k, v); err != nil {
 				return "", err
@@ -249,6 +250,7 @@ func (e *env) wrongCredentialsFile(s topology.Service, links []topology.Link) er
 		return err
 	}
 	e.touched(rel, rel+": password changed to one the Auth Server does not know")
+	e.applied.Marks = append(e.applied.Marks, user)
 	for _, l := range links {
 		e.clientAffected(s.Name, l)
 	}

@@ -2,16 +2,16 @@ package scenario
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/honoctl/honoctl/orchestrator/check"
 )
 
 // Explain is the likely cause of finding f when the stack runs with the
-// breakages applied, or "" when none of them touches its link: a failing
-// or warning finding on a channel a breakage changed, on a link to or
-// from one of the services it changed.
+// breakages applied, or "" when none of them explains it: a failing or
+// warning finding on a link to or from a service a breakage changed (what
+// breaks a service breaks every link it has), or on the data path, which
+// crosses every channel.
 func Explain(applied []Applied, f check.Finding) string {
 	if f.Status != check.Fail && f.Status != check.Warn {
 		return ""
@@ -35,11 +35,16 @@ func Explain(applied []Applied, f check.Finding) string {
 }
 
 func (a Applied) explains(f check.Finding) bool {
-	if f.Channel != 0 && !slices.Contains(a.Channels, f.Channel) {
-		return false
+	if strings.HasPrefix(f.Check, "data.") {
+		return true
 	}
 	for _, s := range a.Services {
 		if strings.Contains(f.Link, s) {
+			return true
+		}
+	}
+	for _, m := range a.Marks {
+		if strings.Contains(f.Message, m) {
 			return true
 		}
 	}

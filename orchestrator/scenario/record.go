@@ -62,3 +62,22 @@ func Clear(dir string) error {
 	}
 	return nil
 }
+
+// Forget drops from dir/breaks.json the breakages of stage, whose files
+// honoctl certs (or render) has just written afresh.
+func Forget(dir string, stage Stage) error {
+	have, err := Load(dir)
+	if err != nil || len(have) == 0 {
+		return err
+	}
+	var kept []Applied
+	for _, a := range have {
+		if s, ok := Lookup(a.Scenario); ok && s.Stage != stage {
+			kept = append(kept, a)
+		}
+	}
+	if err := Clear(dir); err != nil || len(kept) == 0 {
+		return err
+	}
+	return Record(dir, kept...)
+}

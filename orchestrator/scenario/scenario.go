@@ -67,6 +67,10 @@ type Applied struct {
 	Services []string `json:"services"`
 	// Channels are the channels whose findings the breakage explains.
 	Channels []topology.Channel `json:"channels"`
+	// Marks identify findings the breakage causes on links of services
+	// it did not change: the user name of a changed password, which the
+	// checks log in with elsewhere too.
+	Marks []string `json:"marks,omitempty"`
 	// Files are the changed files, relative to the stack folder.
 	Files []string `json:"files"`
 	// Detail says exactly what changed.
