@@ -137,11 +137,12 @@ func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *plann
 		if err := r.e.cli.ContainerStart(gctx, pl.id, container.StartOptions{}); err != nil {
 			return &ServiceError{Service: name, Reason: "start: " + err.Error()}
 		}
-	case strings.Contains(pl.old.Status, "(unhealthy)"):
-		// Its configuration is right but it gave up, typically on a peer
-		// that was broken (honoctl up --break) and is fixed now: Docker
-		// keeps "unhealthy" until a check passes, so start it afresh.
-		r.o.Progress.Event(Event{Name: name, Step: StepStarting, Detail: "restarted: it was unhealthy"})
+	case strings.Contains(pl.old.Status, "(unhealthy)") || strings.Contains(pl.old.Status, "(health: starting)"):
+		// Its configuration is right but it is not healthy, typically
+		// for a peer that was broken (honoctl up --break) and is fixed
+		// now: Docker keeps "unhealthy" until a check passes, and a
+		// client may sit in its reconnect backoff, so start it afresh.
+		r.o.Progress.Event(Event{Name: name, Step: StepStarting, Detail: "restarted: it was not healthy"})
 		if err := r.e.cli.ContainerRestart(gctx, pl.id, container.StopOptions{}); err != nil {
 			return &ServiceError{Service: name, Reason: "restart: " + err.Error()}
 		}
