@@ -72,30 +72,6 @@ func (e *env) servers() []topology.Service {
 	return out
 }
 
-// clients are the distinct services that are clients of the target's
-// links; applications and devices are not the stack's to change.
-func (e *env) clients() []string {
-	var out []string
-	for _, l := range e.clientLinks {
-		if isOutside(l.Client) || slices.Contains(out, l.Client) {
-			continue
-		}
-		out = append(out, l.Client)
-	}
-	return out
-}
-
-// clientLinksOf are the target's links of which client is the client.
-func (e *env) clientLinksOf(client string) []topology.Link {
-	var out []topology.Link
-	for _, l := range e.clientLinks {
-		if l.Client == client {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 func isOutside(client string) bool {
 	return client == topology.ClientApplication || client == topology.ClientDevice
 }
