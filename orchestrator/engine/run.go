@@ -21,6 +21,10 @@ type upRun struct {
 	p *types.Project
 	o UpOptions
 
+	// restart are kept services to restart: something they depend on is
+	// created or replaced in this run.
+	restart map[string]bool
+
 	mu       sync.Mutex
 	created  []string // container IDs
 	networks []string
@@ -99,6 +103,7 @@ func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 	for name := range plan {
 		started[name], ready[name] = make(chan struct{}), make(chan struct{})
 	}
+	r.restart = dependsOnChanged(plan)
 	// NOTE: when one service fails, the others end with the context's
 	// error; the failure to report is the service's own.
 	var mu sync.Mutex
@@ -137,11 +142,14 @@ func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *plann
 		if err := r.e.cli.ContainerStart(gctx, pl.id, container.StartOptions{}); err != nil {
 			return &ServiceError{Service: name, Reason: "start: " + err.Error()}
 		}
-	case strings.Contains(pl.old.Status, "(unhealthy)") || strings.Contains(pl.old.Status, "(health: starting)"):
-		// Its configuration is right but it is not healthy, typically
-		// for a peer that was broken (honoctl up --break) and is fixed
-		// now: Docker keeps "unhealthy" until a check passes, and a
-		// client may sit in its reconnect backoff, so start it afresh.
+	case r.restart[name] || strings.Contains(pl.old.Status, "(unhealthy)") ||
+		strings.Contains(pl.old.Status, "(health: starting)"):
+		// Its configuration is right, but a service it depends on is new
+		// (its connections point at the old one), or it is not healthy,
+		// typically for a peer that was broken (honoctl up --break) and
+		// is fixed now. Docker's health lags (healthy until 30 failures,
+		// unhealthy until a success) and clients sit in their reconnect
+		// backoff: start it afresh, so that its health means something.
 		r.o.Progress.Event(Event{Name: name, Step: StepStarting, Detail: "restarted: it was not healthy"})
 		if err := r.e.cli.ContainerRestart(gctx, pl.id, container.StopOptions{}); err != nil {
 			return &ServiceError{Service: name, Reason: "restart: " + err.Error()}
@@ -220,4 +228,31 @@ func (r *upRun) rollback(ctx context.Context) {
 	for _, v := range r.volumes {
 		_ = r.e.cli.VolumeRemove(ctx, v, false)
 	}
+}
+
+// dependsOnChanged are the kept services that depend, directly or through
+// others, on a service this run creates or replaces.
+func dependsOnChanged(plan map[string]*planned) map[string]bool {
+	changed := map[string]bool{}
+	for name, pl := range plan {
+		if pl.action != ActionKept {
+			changed[name] = true
+		}
+	}
+	out := map[string]bool{}
+	for grew := true; grew; {
+		grew = false
+		for name, pl := range plan {
+			if changed[name] {
+				continue
+			}
+			for dep := range pl.svc.DependsOn {
+				if changed[dep] {
+					changed[name], out[name], grew = true, true, true
+					break
+				}
+			}
+		}
+	}
+	return out
 }
