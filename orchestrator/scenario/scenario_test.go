@@ -284,3 +284,25 @@ func TestRecordExplainForget(t *testing.T) {
 		t.Errorf("%s is still there with nothing in it: %v", FileName, err)
 	}
 }
+
+func TestNativeTLSOnUpstream(t *testing.T) {
+	dir, _ := mustStack(t)
+	o := topology.DefaultOptions()
+	o.Flavor = topology.FlavorUpstream
+	top, err := topology.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRender(t, dir, top)
+	a, err := Apply(dir, top, "native-tls-required", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "config", "hono-adapter-http-vertx-config.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "nativeTlsRequired: true") || a.Services[0] != "hono-adapter-http-vertx" {
+		t.Errorf("applied %+v; the adapter's configuration:\n%s", a, data)
+	}
+}
