@@ -12,6 +12,7 @@ import (
 
 	"github.com/honoctl/honoctl/certs"
 	"github.com/honoctl/honoctl/orchestrator/render"
+	"github.com/honoctl/honoctl/orchestrator/scenario"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -27,6 +28,7 @@ func certsCommand() *cli.Command {
 			"Examples:\n" +
 			"  honoctl certs\n" +
 			"  honoctl certs --key-type rsa4096 --days 30\n" +
+			"  honoctl certs --break expired-cert:hono-adapter-http-vertx\n" +
 			"  honoctl certs lint ./hono-stack/certs",
 		Flags: []cli.Flag{
 			dirFlag(),
@@ -38,6 +40,7 @@ func certsCommand() *cli.Command {
 				Usage: "validity of the service certificates in days (example: --days 30)"},
 			&cli.BoolFlag{Name: "force",
 				Usage: "make a new CA and re-issue every certificate, even valid ones (example: --force)"},
+			breakFlag(),
 		},
 		Action:      runCerts,
 		Subcommands: []*cli.Command{certsLintCommand()},
@@ -72,6 +75,13 @@ func runCerts(c *cli.Context) error {
 		return cannot("certs: %w", err)
 	}
 	printSummary(c.App.ErrWriter, sum)
+	// The certificates are healthy again; --break changes them anew.
+	if err := scenario.Forget(dir, scenario.StageCerts); err != nil {
+		return cannot("%w", err)
+	}
+	if _, err = applyBreaks(c, dir, top, scenario.StageCerts); err != nil {
+		return err
+	}
 	fmt.Fprintf(c.App.ErrWriter, "next: honoctl render --dir %s\n", dir)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/honoctl/honoctl/orchestrator/engine"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/report"
+	"github.com/honoctl/honoctl/orchestrator/scenario"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -149,6 +150,13 @@ func runCheck(c *cli.Context) error {
 		return cannot("service logs: %w", logErr)
 	}
 	findings := append(append(hostFs, netFs...), logFs...)
+	// A stack broken on purpose (up --break): the hints name the breakage.
+	if err := scenario.Annotate(dir, findings); err != nil {
+		return cannot("%w", err)
+	}
+	if note := breaksNote(dir); note != "" {
+		fmt.Fprintln(c.App.ErrWriter, note)
+	}
 	rep := &report.Report{Stack: project, Topology: top, Findings: findings,
 		Started: started, Duration: time.Since(started)}
 

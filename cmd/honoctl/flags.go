@@ -14,11 +14,3 @@ func dirFlag() cli.Flag {
 		EnvVars: []string{"HONOCTL_DIR"},
 	}
 }
-
-// notBuilt is the action of a verb whose behaviour has not landed yet: it
-// says so and exits 2 rather than pretending to work.
-func notBuilt(verb string) cli.ActionFunc {
-	return func(*cli.Context) error {
-		return cannot("honoctl %s is not built yet", verb)
-	}
-}

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/honoctl/honoctl/orchestrator/render"
+	"github.com/honoctl/honoctl/orchestrator/scenario"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -21,8 +22,9 @@ func renderCommand() *cli.Command {
 			"Examples:\n" +
 			"  honoctl render\n" +
 			"  honoctl render --images upstream --engine hono-adapter-http-vertx=openssl\n" +
-			"  honoctl render --tls-off messaging-auth --plaintext",
-		Flags:  append([]cli.Flag{dirFlag()}, renderFlags()...),
+			"  honoctl render --tls-off messaging-auth --plaintext\n" +
+			"  honoctl render --break tls-versions:hono-service-device-registry",
+		Flags:  append([]cli.Flag{dirFlag(), breakFlag()}, renderFlags()...),
 		Action: runRender,
 	}
 }
@@ -113,12 +115,23 @@ func renderStack(c *cli.Context, dir string) (*topology.Topology, *render.Stack,
 	if err != nil {
 		return nil, nil, cannot("topology: %w", err)
 	}
+	st, err := renderTopology(c, dir, top)
+	if err != nil {
+		return nil, nil, err
+	}
+	return top, st, nil
+}
+
+// renderTopology renders top for the stack folder dir with the render
+// flags of c; restoring a broken stack renders its recorded topology.
+func renderTopology(c *cli.Context, dir string, top *topology.Topology) (*render.Stack, error) {
+	o := top.Options
 	if err := render.CheckPKI(dir, top); err != nil {
-		return nil, nil, cannot("%w", err)
+		return nil, cannot("%w", err)
 	}
 	ext, err := relativeTo(dir, c.String("extensions-dir"))
 	if err != nil {
-		return nil, nil, cannot("--extensions-dir: %w", err)
+		return nil, cannot("--extensions-dir: %w", err)
 	}
 	ro := render.Options{
 		Target:        render.Target(c.String("target")),
@@ -132,14 +145,14 @@ func renderStack(c *cli.Context, dir string) (*topology.Topology, *render.Stack,
 	// then also owns the swarm's private secrets.
 	if ro.User == "" && o.Flavor == topology.FlavorSim {
 		if ro.User, err = render.KeyUser(dir, top); err != nil {
-			return nil, nil, cannot("%w", err)
+			return nil, cannot("%w", err)
 		}
 	}
 	st, err := render.Render(top, ro)
 	if err != nil {
-		return nil, nil, cannot("render: %w", err)
+		return nil, cannot("render: %w", err)
 	}
-	return top, st, nil
+	return st, nil
 }
 
 func runRender(c *cli.Context) error {
@@ -154,6 +167,13 @@ func runRender(c *cli.Context) error {
 	// up, check and the rest act on the topology recorded here.
 	if err := top.Options.Save(dir); err != nil {
 		return cannot("%w", err)
+	}
+	// The configuration is healthy again; --break changes it anew.
+	if err := scenario.Forget(dir, scenario.StageRender); err != nil {
+		return cannot("%w", err)
+	}
+	if _, err := applyBreaks(c, dir, top, scenario.StageRender); err != nil {
+		return err
 	}
 
 	w := c.App.ErrWriter

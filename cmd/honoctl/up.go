@@ -18,6 +18,8 @@ import (
 
 	"github.com/honoctl/honoctl/orchestrator/engine"
 	"github.com/honoctl/honoctl/orchestrator/render"
+	"github.com/honoctl/honoctl/orchestrator/scenario"
+	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
 // The local images: hono-sim plays every service of the sim flavor, and
@@ -38,7 +40,11 @@ func upCommand() *cli.Command {
 			"the defaults when nothing is there).\n\n" +
 			"Examples:\n" +
 			"  honoctl up\n" +
-			"  honoctl up --port-offset 100 --dir /tmp/second-stack",
+			"  honoctl up --port-offset 100 --dir /tmp/second-stack\n" +
+			"  honoctl up --break expired-cert:hono-adapter-http-vertx   (honoctl scenarios lists them)\n\n" +
+			"With --break it first restores the healthy files, applies the breakages and brings the\n" +
+			"stack up as far as it goes (services that cannot get ready are reported, not rolled back;\n" +
+			"--timeout defaults to 30s then). A plain up restores a broken stack.",
 		Flags: append(append([]cli.Flag{dirFlag()}, stackFlags()...), append(renderFlags(),
 			&cli.StringFlag{Name: "sim-binary",
 				Usage: "the hono-sim binary for the sim image; default: next to honoctl (make build) (example: --sim-binary bin/hono-sim)"},
@@ -48,6 +54,7 @@ func upCommand() *cli.Command {
 				Usage: "KEY=VALUE label on everything up creates, beside Compose's; repeatable (example: --label ci.job=42)"},
 			&cli.StringFlag{Name: "progress", Value: "auto",
 				Usage: "progress display: auto, tty (lines updated in place) or plain (example: --progress plain)"},
+			breakFlag(),
 		)...),
 		Action: runUp,
 	}
@@ -84,6 +91,10 @@ func runUp(c *cli.Context) error {
 	if err := ensureRendered(c, dir); err != nil {
 		return err
 	}
+	breaks, err := upBreaks(c, dir)
+	if err != nil {
+		return err
+	}
 	e, err := connect(c)
 	if err != nil {
 		return err
@@ -108,8 +119,12 @@ func runUp(c *cli.Context) error {
 	if err := buildImages(c, e, p, pr); err != nil {
 		return err
 	}
+	timeout := c.Duration("timeout")
+	if len(breaks) > 0 && !c.IsSet("timeout") {
+		timeout = 30 * time.Second // a broken stack is not waited for long
+	}
 	st, err := e.Up(c.Context, p, engine.UpOptions{Progress: pr, Pull: true,
-		Timeout: c.Duration("timeout"), Labels: labels})
+		Timeout: timeout, Labels: labels, Degraded: len(breaks) > 0})
 	done()
 	if err != nil {
 		var se *engine.ServiceError
@@ -120,6 +135,9 @@ func runUp(c *cli.Context) error {
 	}
 
 	printTable(c.App.Writer, st)
+	if note := breaksNote(dir); note != "" {
+		fmt.Fprintln(stderr, note)
+	}
 	fmt.Fprintf(stderr, "stack %s is up (%s); next:\n", p.Name, summary(st))
 	fmt.Fprintf(stderr, "  honoctl check  --dir %s       # every TLS channel\n", dir)
 	fmt.Fprintf(stderr, "  honoctl logs   --dir %s SERVICE\n", dir)
@@ -266,4 +284,20 @@ func summary(st *engine.Stack) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// upBreaks restores a stack that runs with breakages, then applies those
+// of --break; it returns what it applied.
+func upBreaks(c *cli.Context, dir string) ([]scenario.Applied, error) {
+	if err := restoreStack(c, dir); err != nil {
+		return nil, err
+	}
+	if len(c.StringSlice("break")) == 0 {
+		return nil, nil
+	}
+	top, err := topology.Load(dir)
+	if err != nil {
+		return nil, cannot("%w", err)
+	}
+	return applyBreaks(c, dir, top, scenario.StageCerts, scenario.StageRender)
 }

@@ -30,6 +30,7 @@ const (
 	IDCiphers    = "tls.ciphers"     // weak cipher suites the server accepts
 	IDClientAuth = "tls.client-auth" // mutual TLS: refuses strangers, accepts the client
 	IDPlaintext  = "tls.plaintext"   // the plain port next to the TLS one
+	IDKey        = "tls.key"         // the chain's keys are strong enough (RSA 2048, P-256)
 )
 
 // Evidence is one observed fact behind a finding, such as the TLS version or

@@ -2,10 +2,14 @@ package check
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -56,6 +60,14 @@ func (r *run) handshake(sh *shake, err error) {
 		f.Hint = fmt.Sprintf("Let the two sides share a version: secureProtocols in %s (server) "+
 			"and %s.secureProtocols in %s (client); TLSv1.2 is what Hono 0.7's clients speak.",
 			t.Fix.ServerConfig, t.Fix.ClientPrefix, t.Fix.ClientConfig)
+	case refusedClient(err) && !sh.agreed():
+		// Closed before the server said hello: nobody refused a
+		// certificate; what is published has nothing behind it.
+		f.Message = fmt.Sprintf("%s accepts the connection and closes it before any TLS handshake", t.Addr)
+		f.Hint = fmt.Sprintf("The port is published but no server listens behind it: is %s restarting? "+
+			"(honoctl status, honoctl logs %s). A Hono server opens its TLS port only when its key and "+
+			"certificate load: check keyPath and certPath in %s and that the key matches %s.",
+			t.Link.Server, t.Link.Server, t.Fix.ServerConfig, t.Fix.ServerCert)
 	case refusedClient(err) && t.Peer.Cert == nil:
 		f.Message = "the server requires a client certificate and the client sends none"
 		f.Hint = fmt.Sprintf("Give the client its key and certificate: %s.keyPath and %s.certPath in %s.",
@@ -81,7 +93,7 @@ func (r *run) handshake(sh *shake, err error) {
 func (r *run) certificates(chain []*x509.Certificate) {
 	t := r.t
 	if len(chain) == 0 {
-		r.skip("the server sent no certificate", IDChain, IDHostname, IDValidity)
+		r.skip("the server sent no certificate", IDChain, IDHostname, IDValidity, IDKey)
 		return
 	}
 	leaf := chain[0]
@@ -96,13 +108,58 @@ func (r *run) certificates(chain []*x509.Certificate) {
 			Hint: fmt.Sprintf("Add %s to the SAN of %s (honoctl certs --force regenerates the stack's "+
 				"certificates from the topology), or make the client dial a name the certificate "+
 				"covers (%s.host in %s).", t.Link.Hostname, t.Fix.ServerCert, t.Fix.ClientPrefix, t.Fix.ClientConfig)})
+	} else if ip := dialledIP(t.Addr); ip != "" && leaf.VerifyHostname(ip) != nil {
+		// Clients that dial the published port by its address (curl
+		// https://127.0.0.1:8443) verify the address: RFC 6125 wants an
+		// IP entry in the SAN for it, and a DNS entry does not count.
+		r.add(Finding{Check: IDHostname, Status: Fail, Evidence: ev,
+			Message: fmt.Sprintf("certificate %q covers %s, not the address %s that clients dialling %s use",
+				leaf.Subject.CommonName, strings.Join(names(leaf), ", "), ip, t.Addr),
+			Hint: fmt.Sprintf("Add %s to the SAN of %s as an IP address entry (honoctl certs --force "+
+				"regenerates the stack's certificates from the topology), or make the clients dial %s.",
+				ip, t.Fix.ServerCert, t.Link.Hostname)})
 	} else {
 		r.add(Finding{Check: IDHostname, Status: Pass, Evidence: ev,
 			Message: fmt.Sprintf("%s is in the certificate's SAN", t.Link.Hostname)})
 	}
 
 	r.validity(chain)
+	r.keyStrength(chain)
 	r.chain(chain, ev)
+}
+
+// keyStrength judges the public keys of the chain: RSA under 2048 bits
+// and curves under 256 bits are below NIST SP 800-131A, and OpenSSL's
+// default security level (2) refuses them, so curl and mosquitto fail
+// where old Java clients still connect.
+func (r *run) keyStrength(chain []*x509.Certificate) {
+	for _, c := range chain {
+		bits, alg := keyBits(c.PublicKey)
+		want := map[string]int{"RSA": 2048, "ECDSA": 256}[alg]
+		if want == 0 || bits >= want {
+			continue
+		}
+		r.add(Finding{Check: IDKey, Status: Fail,
+			Evidence: []Evidence{{"subject", c.Subject.String()}, {"key", fmt.Sprintf("%s %d", alg, bits)}},
+			Message:  fmt.Sprintf("certificate %q has a %s %d key, under the %d bits clients require", c.Subject.CommonName, alg, bits, want),
+			Hint: fmt.Sprintf("Re-issue %s with RSA 2048 or more, or ECDSA P-256 (honoctl certs re-issues "+
+				"weak keys; --key-type rsa3072 for more).", r.t.Fix.ServerCert)})
+		return
+	}
+	bits, alg := keyBits(chain[0].PublicKey)
+	r.add(Finding{Check: IDKey, Status: Pass, Message: fmt.Sprintf("%s %d key", alg, bits)})
+}
+
+func keyBits(pub any) (int, string) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return k.N.BitLen(), "RSA"
+	case *ecdsa.PublicKey:
+		return k.Curve.Params().BitSize, "ECDSA"
+	case ed25519.PublicKey:
+		return 256, "Ed25519"
+	}
+	return 0, fmt.Sprintf("%T", pub)
 }
 
 func (r *run) validity(chain []*x509.Certificate) {
@@ -337,3 +394,12 @@ func pool(cs []*x509.Certificate) *x509.CertPool {
 }
 
 func day(t time.Time) string { return t.UTC().Format("2006-01-02") }
+
+// dialledIP is the host of addr when it is an IP address literal, or "".
+func dialledIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || net.ParseIP(host) == nil {
+		return ""
+	}
+	return host
+}

@@ -21,6 +21,10 @@ type upRun struct {
 	p *types.Project
 	o UpOptions
 
+	// restart are kept services to restart: something they depend on is
+	// created or replaced in this run.
+	restart map[string]bool
+
 	mu       sync.Mutex
 	created  []string // container IDs
 	networks []string
@@ -85,6 +89,12 @@ func (r *upRun) create(ctx context.Context, pl *planned) error {
 // conditions, all in parallel, and waits for each to be ready.
 func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 	tctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
+	if r.o.Degraded {
+		// Each service's wait is bounded on its own (startOne): a broken
+		// stack still starts every service however long the others take.
+		cancel()
+		tctx, cancel = context.WithCancel(ctx)
+	}
 	defer cancel()
 	g, gctx := errgroup.WithContext(tctx)
 	w := r.e.watch(gctx, r.p.Name)
@@ -93,6 +103,7 @@ func (r *upRun) start(ctx context.Context, plan map[string]*planned) error {
 	for name := range plan {
 		started[name], ready[name] = make(chan struct{}), make(chan struct{})
 	}
+	r.restart = dependsOnChanged(plan)
 	// NOTE: when one service fails, the others end with the context's
 	// error; the failure to report is the service's own.
 	var mu sync.Mutex
@@ -125,16 +136,41 @@ func (r *upRun) startOne(ctx, tctx, gctx context.Context, name string, pl *plann
 	if err := r.waitDeps(gctx, pl.svc, started, ready); err != nil {
 		return err
 	}
-	if pl.action != ActionKept || pl.old.State != "running" {
+	switch {
+	case pl.action != ActionKept || pl.old.State != "running":
 		r.o.Progress.Event(Event{Name: name, Step: StepStarting})
 		if err := r.e.cli.ContainerStart(gctx, pl.id, container.StartOptions{}); err != nil {
 			return &ServiceError{Service: name, Reason: "start: " + err.Error()}
 		}
+	case r.restart[name] || strings.Contains(pl.old.Status, "(unhealthy)") ||
+		strings.Contains(pl.old.Status, "(health: starting)"):
+		// Its configuration is right, but a service it depends on is new
+		// (its connections point at the old one), or it is not healthy,
+		// typically for a peer that was broken (honoctl up --break) and
+		// is fixed now. Docker's health lags (healthy until 30 failures,
+		// unhealthy until a success) and clients sit in their reconnect
+		// backoff: start it afresh, so that its health means something.
+		r.o.Progress.Event(Event{Name: name, Step: StepStarting, Detail: "restarted: it was not healthy"})
+		if err := r.e.cli.ContainerRestart(gctx, pl.id, container.StopOptions{}); err != nil {
+			return &ServiceError{Service: name, Reason: "restart: " + err.Error()}
+		}
 	}
 	close(started[name])
+	if r.o.Degraded {
+		var cancel context.CancelFunc
+		tctx, cancel = context.WithTimeout(gctx, r.o.Timeout)
+		defer cancel()
+		gctx = tctx
+	}
 	if err := r.e.waitReady(gctx, name, pl.id, r.o, w); err != nil {
 		if errors.Is(tctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 			err = r.e.timedOut(ctx, name, pl.id, r.o)
+		}
+		var se *ServiceError
+		if r.o.Degraded && ctx.Err() == nil && errors.As(err, &se) {
+			// Reported by its StepFailed event; the stack stays as it is.
+			close(ready[name])
+			return nil
 		}
 		return err
 	}
@@ -157,7 +193,7 @@ func (r *upRun) waitDeps(ctx context.Context, s types.ServiceConfig, started, re
 	}
 	for _, name := range names {
 		ch := ready[name]
-		if s.DependsOn[name].Condition == types.ServiceConditionStarted {
+		if s.DependsOn[name].Condition == types.ServiceConditionStarted || r.o.Degraded {
 			ch = started[name]
 		}
 		if ch == nil {
@@ -192,4 +228,31 @@ func (r *upRun) rollback(ctx context.Context) {
 	for _, v := range r.volumes {
 		_ = r.e.cli.VolumeRemove(ctx, v, false)
 	}
+}
+
+// dependsOnChanged are the kept services that depend, directly or through
+// others, on a service this run creates or replaces.
+func dependsOnChanged(plan map[string]*planned) map[string]bool {
+	changed := map[string]bool{}
+	for name, pl := range plan {
+		if pl.action != ActionKept {
+			changed[name] = true
+		}
+	}
+	out := map[string]bool{}
+	for grew := true; grew; {
+		grew = false
+		for name, pl := range plan {
+			if changed[name] {
+				continue
+			}
+			for dep := range pl.svc.DependsOn {
+				if changed[dep] {
+					changed[name], out[name], grew = true, true, true
+					break
+				}
+			}
+		}
+	}
+	return out
 }

@@ -29,6 +29,12 @@ type UpOptions struct {
 	// Compose's and the file's (a CI job's id, a test's name). They are not
 	// part of the configuration hash. Default: none.
 	Labels map[string]string
+	// Degraded brings up a stack that is broken on purpose (honoctl up
+	// --break): a dependency counts as met once it has started, and a
+	// service that is not ready by Timeout, or fails, is reported as a
+	// StepFailed event and left as it is instead of failing the up.
+	// Default: false.
+	Degraded bool
 }
 
 func (o UpOptions) withDefaults() UpOptions {
@@ -104,6 +110,15 @@ func (e *Engine) Up(ctx context.Context, p *types.Project, o UpOptions) (*Stack,
 			fresh = append(fresh, pl.svc)
 			if pl.old != nil {
 				freePorts(freed, *pl.old)
+			}
+			if pl.old != nil && pl.old.State == "restarting" {
+				// Between restarts a container lists no ports, yet its
+				// docker-proxy holds them: they are its own to free.
+				for _, pc := range pl.svc.Ports {
+					if port, err := strconv.Atoi(pc.Published); err == nil {
+						freed[port] = true
+					}
+				}
 			}
 		}
 	}
