@@ -47,7 +47,7 @@ func TestFindSource(t *testing.T) {
 		{
 			name: "disabled stanza and disabled file are skipped",
 			files: map[string]string{
-				"etc/apt/sources.list.d/a.sources": "Enabled: no\nTypes: deb\nURIs: http://off.example/debian\nSuites: sid\n",
+				"etc/apt/sources.list.d/a.sources":       "Enabled: no\nTypes: deb\nURIs: http://off.example/debian\nSuites: sid\n",
 				"etc/apt/sources.list.d/b.list.disabled": "deb http://off.example/debian sid main\n",
 				"etc/apt/sources.list.d/c.list":          "deb http://on.example/debian bookworm main\n",
 			},
