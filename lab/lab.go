@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/go-connections/nat"
 
 	"github.com/honoctl/honoctl/orchestrator/engine"
 )
@@ -103,4 +107,29 @@ func (l *Lab) Endpoint(name string) *Endpoint {
 		}
 	}
 	return nil
+}
+
+// Running finds the endpoints of the lab of project on the engine, with
+// their published address and their log so far, in DefaultEndpoints order.
+func Running(ctx context.Context, e *engine.Engine, project string) ([]*Endpoint, error) {
+	l := &Lab{e: e, o: Options{Project: project}}
+	var out []*Endpoint
+	for _, s := range DefaultEndpoints {
+		ins, err := e.Client().ContainerInspect(ctx, l.containerName(s.Name))
+		if cerrdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("endpoint %s: %w", s.Name, err)
+		}
+		ep := &Endpoint{Spec: s, ID: ins.ID, Exited: !ins.State.Running, ExitCode: ins.State.ExitCode}
+		if ep.Log, err = l.logs(ctx, ins.ID); err != nil {
+			return nil, fmt.Errorf("endpoint %s: %w", s.Name, err)
+		}
+		if b := ins.NetworkSettings.Ports[nat.Port(fmt.Sprintf("%d/tcp", Port))]; len(b) > 0 && !ep.Exited {
+			ep.Addr = net.JoinHostPort(b[0].HostIP, b[0].HostPort)
+		}
+		out = append(out, ep)
+	}
+	return out, nil
 }
