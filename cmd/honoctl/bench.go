@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -34,6 +35,8 @@ func benchFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "clients", Value: 1, Usage: "concurrent handshaking clients"},
 		&cli.DurationFlag{Name: "duration", Value: 0, Usage: "length of each measurement (default 5s)"},
+		&cli.DurationFlag{Name: "warmup", Value: 2 * time.Second,
+			Usage: "load before each measurement, not counted: the JDK engine is slow until the JIT compiles it"},
 		&cli.BoolFlag{Name: "no-bulk", Usage: "handshakes only, for endpoints that do not echo"},
 		&cli.StringFlag{Name: "ca", Usage: "verify server chains against this PEM bundle (example: --ca D/certs/trusted-certs.pem)"},
 		&cli.StringFlag{Name: "server-name", Usage: "host name to verify with --ca; default: the address's host"},
@@ -60,7 +63,7 @@ func runBenchCommand(c *cli.Context) error {
 }
 
 func runBench(c *cli.Context, targets []bench.Target, w io.Writer) error {
-	o := bench.Options{Clients: c.Int("clients"), Duration: c.Duration("duration")}
+	o := bench.Options{Clients: c.Int("clients"), Duration: c.Duration("duration"), Warmup: c.Duration("warmup")}
 	if c.Bool("tls12") {
 		o.MaxVersion = tls.VersionTLS12
 	}
@@ -85,6 +88,6 @@ func runBench(c *cli.Context, targets []bench.Target, w io.Writer) error {
 	if err := rep.WriteTable(w); err != nil {
 		return err
 	}
-	fmt.Fprintln(c.App.ErrWriter, "compare: openssl s_time -new -connect", targets[0].Addr, "-time 5")
-	return nil
+	_, err = fmt.Fprintln(c.App.ErrWriter, "compare: openssl s_time -new -connect", targets[0].Addr, "-time 5")
+	return err
 }

@@ -34,6 +34,10 @@ type Options struct {
 	MaxVersion uint16
 	// Chunk is the size of each write of the throughput run. Default 64 KiB.
 	Chunk int
+	// Warmup runs the same load this long before each measurement and
+	// throws its figures away: the JDK's TLS engine is Java code that the
+	// JIT compiles only once it is hot. Default none.
+	Warmup time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -69,12 +73,21 @@ type Handshakes struct {
 	PerSec  float64       `json:"per_second"`
 	Version string        `json:"version"`
 	Cipher  string        `json:"cipher"`
+	// FirstError is the first failed handshake's error, when any failed.
+	FirstError string `json:"first_error,omitempty"`
 }
 
 // RunHandshakes makes new TLS connections to addr from o.Clients clients
 // for o.Duration; each connection does a full handshake and closes.
 func RunHandshakes(ctx context.Context, addr string, o Options) (*Handshakes, error) {
 	o = o.withDefaults()
+	if o.Warmup > 0 {
+		w := o
+		w.Duration, w.Warmup = o.Warmup, 0
+		if _, err := RunHandshakes(ctx, addr, w); err != nil {
+			return nil, err
+		}
+	}
 	cfg := o.config()
 	// One handshake first: a server that refuses us fails fast with a
 	// reason instead of a count of errors.
@@ -84,19 +97,25 @@ func RunHandshakes(ctx context.Context, addr string, o Options) (*Handshakes, er
 	}
 	res := &Handshakes{Version: tls.VersionName(st.Version), Cipher: tls.CipherSuiteName(st.CipherSuite)}
 
-	ctx, cancel := context.WithTimeout(ctx, o.Duration)
+	// NOTE: the clock, not the context's timer, ends the run: on a busy
+	// machine the timer fires late, and dials past the deadline fail at
+	// once; those must not count as errors.
+	start := time.Now()
+	end := start.Add(o.Duration)
+	ctx, cancel := context.WithDeadline(ctx, end)
 	defer cancel()
 	var count, errs atomic.Int64
+	var firstErr sync.Once
 	var wg sync.WaitGroup
-	start := time.Now()
 	for range o.Clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && time.Now().Before(end) {
 				if _, err := handshake(ctx, addr, cfg); err != nil {
-					if ctx.Err() == nil {
+					if ctx.Err() == nil && time.Now().Before(end) {
 						errs.Add(1)
+						firstErr.Do(func() { res.FirstError = err.Error() })
 					}
 					continue
 				}
@@ -134,6 +153,13 @@ type Throughput struct {
 // TLS engine twice, decrypted and encrypted again.
 func RunThroughput(ctx context.Context, addr string, o Options) (*Throughput, error) {
 	o = o.withDefaults()
+	if o.Warmup > 0 {
+		w := o
+		w.Duration, w.Warmup = o.Warmup, 0
+		if _, err := RunThroughput(ctx, addr, w); err != nil {
+			return nil, err
+		}
+	}
 	d := tls.Dialer{Config: o.config(), NetDialer: &net.Dialer{Timeout: 5 * time.Second}}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {

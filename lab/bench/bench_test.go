@@ -74,7 +74,7 @@ func TestHandshakesFullAndVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	if h.Count < 2 || h.PerSec <= 0 || h.Errors != 0 {
-		t.Errorf("handshakes = %+v, want some and no errors", h)
+		t.Errorf("handshakes = %+v, want some and no errors (first: %s)", h, h.FirstError)
 	}
 	if h.Version != "TLS 1.3" {
 		t.Errorf("version = %s, want TLS 1.3 (the server's choice)", h.Version)

@@ -30,6 +30,7 @@ type Result struct {
 type Report struct {
 	Clients  int           `json:"clients"`
 	Duration time.Duration `json:"duration_ns"`
+	Warmup   time.Duration `json:"warmup_ns"`
 	Verified bool          `json:"verified"`
 	Results  []Result      `json:"results"`
 }
@@ -38,7 +39,7 @@ type Report struct {
 // for the machine: handshakes, then throughput unless bulk is false.
 func Run(ctx context.Context, targets []Target, o Options, bulk bool) (*Report, error) {
 	o = o.withDefaults()
-	rep := &Report{Clients: o.Clients, Duration: o.Duration, Verified: o.Roots != nil}
+	rep := &Report{Clients: o.Clients, Duration: o.Duration, Warmup: o.Warmup, Verified: o.Roots != nil}
 	for _, t := range targets {
 		r := Result{Target: t}
 		var err error
@@ -86,8 +87,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Verified {
 		verified = "server chains verified"
 	}
-	_, err := fmt.Fprintf(w, "%d client(s), %s per measurement, full handshakes (no resumption), %s; "+
-		"ratios against %s\n", r.Clients, r.Duration, verified, r.Results[0].Name)
+	_, err := fmt.Fprintf(w, "%d client(s), %s per measurement after %s of warm-up, full handshakes "+
+		"(no resumption), %s; ratios against %s\n", r.Clients, r.Duration, r.Warmup, verified, r.Results[0].Name)
 	return err
 }
 
