@@ -88,6 +88,15 @@ func runBench(c *cli.Context, targets []bench.Target, w io.Writer) error {
 	if err := rep.WriteTable(w); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(c.App.ErrWriter, "compare: openssl s_time -new -connect", targets[0].Addr, "-time 5")
+	for _, res := range rep.Results {
+		if res.Handshakes.FirstError != "" {
+			fmt.Fprintf(w, "%s: %d handshakes failed, the first: %s\n", res.Name, res.Handshakes.Errors,
+				res.Handshakes.FirstError)
+		}
+	}
+	// NOTE: without -no-CA*, s_time searches the system's trust store on
+	// every connection and measures itself more than the server.
+	_, err = fmt.Fprintf(c.App.ErrWriter, "compare: openssl s_time -new -connect %s -time 5 "+
+		"-no-CAfile -no-CApath -no-CAstore\n", targets[0].Addr)
 	return err
 }
