@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/honoctl/honoctl/orchestrator/check"
+	"github.com/honoctl/honoctl/orchestrator/engine"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/report"
 	"github.com/honoctl/honoctl/orchestrator/topology"
@@ -28,9 +30,13 @@ func checkCommand() *cli.Command {
 		Usage: "probe every TLS channel of the running stack and report what is wrong and how to fix it",
 		Description: "Probes each link as its client sees it: the handshake with the client's trust\n" +
 			"anchors and host name, the chain, the SAN, validity, protocol versions, weak\n" +
-			"ciphers, mutual TLS and the plain port next to the TLS one. Links between\n" +
-			"services are probed from a container on the stack network, links from\n" +
-			"applications and devices from this host through the published ports.\n" +
+			"ciphers, mutual TLS and the plain port next to the TLS one; then AMQP over the\n" +
+			"TLS link (SASL PLAIN or EXTERNAL with the client's own credentials, open, attach),\n" +
+			"the Auth Server's token against auth-server-cert.pem, telemetry from an HTTPS\n" +
+			"and an MQTTS device to an application, each service's own view (hono-sim's\n" +
+			"readiness, Hono's log) and the TLS engine each Java service uses.\n" +
+			"Links between services are probed from a container on the stack network, links\n" +
+			"from applications and devices from this host through the published ports.\n" +
 			"The report is also saved as <dir>/reports/check.json and check.html.\n\n" +
 			"Exit code 0: nothing failed; 1: a check failed; 2: the checks could not run.\n\n" +
 			"Examples:\n" +
@@ -66,11 +72,11 @@ func probeCommand() *cli.Command {
 				Usage: "folder with topology.json and certs/ holding the clients' trust and keys"},
 		},
 		Action: func(c *cli.Context) error {
-			top, pki, err := loadCheckInputs(c.String("dir"))
+			st, err := loadCheckInputs(c.String("dir"))
 			if err != nil {
 				return err
 			}
-			fs, err := probeFrom(c.Context, top, pki, check.InNetwork)
+			fs, err := probeFrom(c.Context, st, check.InNetwork)
 			if err != nil {
 				return cannot("%w", err)
 			}
@@ -89,31 +95,60 @@ func runCheck(c *cli.Context) error {
 	if !slices.Contains([]string{"all", "host", "network"}, from) {
 		return cannot("--from %q: want all, host or network", from)
 	}
-	top, pki, err := loadCheckInputs(dir)
+	st, err := loadCheckInputs(dir)
 	if err != nil {
 		return err
 	}
+	top := st.Top
 	project := c.String("project")
 	if project == "" {
 		project = render.ProjectName(dir)
 	}
 
 	started := time.Now()
-	var findings []check.Finding
-	if from != "network" {
-		fs, err := probeFrom(c.Context, top, pki, check.Host)
-		if err != nil {
-			return cannot("%w", err)
-		}
-		findings = append(findings, fs...)
+	e, err := engine.Connect(c.Context)
+	if err != nil {
+		return cannot("%w", err)
 	}
+	defer e.Close()
+
+	// Host and in-network probes at once, the service logs too, while the
+	// engine says whether the stack runs at all; if not, the rest is
+	// cancelled and the answer is honoctl up.
+	ctx, cancel := context.WithCancel(c.Context)
+	defer cancel()
+	var hostFs, netFs, logFs []check.Finding
+	var hostErr, netErr, logErr, upErr error
+	var wg sync.WaitGroup
 	if from != "host" {
-		fs, err := probeInNetwork(c.Context, dir, project, top)
-		if err != nil {
-			return cannot("in-network probes: %w", err)
-		}
-		findings = append(findings, fs...)
+		wg.Go(func() { netFs, netErr = probeInNetwork(ctx, e, st, project) })
 	}
+	if from != "network" {
+		wg.Go(func() { hostFs, hostErr = probeFrom(ctx, st, check.Host) })
+	}
+	wg.Go(func() {
+		running, err := runningServices(ctx, e, dir, project)
+		if err != nil {
+			upErr = err
+			cancel()
+			return
+		}
+		if from != "network" {
+			logFs, logErr = logFindings(ctx, e, project, top, running)
+		}
+	})
+	wg.Wait()
+	switch {
+	case upErr != nil:
+		return cannot("%w", upErr)
+	case hostErr != nil:
+		return cannot("%w", hostErr)
+	case netErr != nil:
+		return cannot("in-network probes: %w", netErr)
+	case logErr != nil:
+		return cannot("service logs: %w", logErr)
+	}
+	findings := append(append(hostFs, netFs...), logFs...)
 	rep := &report.Report{Stack: project, Topology: top, Findings: findings,
 		Started: started, Duration: time.Since(started)}
 
@@ -136,25 +171,42 @@ func runCheck(c *cli.Context) error {
 
 // loadCheckInputs reads what the checks need of a stack folder: the
 // topology it was rendered with and the clients' trust anchors.
-func loadCheckInputs(dir string) (*topology.Topology, *check.PKI, error) {
+func loadCheckInputs(dir string) (*check.Stack, error) {
 	top, err := topology.Load(dir)
 	if err != nil {
-		return nil, nil, cannot("%w", err)
+		return nil, cannot("%w", err)
 	}
 	pki, err := check.LoadPKI(filepath.Join(dir, render.CertsDir))
 	if err != nil {
-		return nil, nil, cannot("%w", err)
+		return nil, cannot("%w", err)
 	}
-	return top, pki, nil
+	return &check.Stack{Dir: dir, Top: top, PKI: pki}, nil
 }
 
-// probeFrom runs the probes of every link reached from vantage v.
-func probeFrom(ctx context.Context, top *topology.Topology, pki *check.PKI, v check.Vantage) ([]check.Finding, error) {
-	targets, err := check.Targets(top, pki, v)
+// probeFrom runs the probes of every link reached from vantage v, all at
+// once: TLS, AMQP and, from the host, the data path.
+func probeFrom(ctx context.Context, st *check.Stack, v check.Vantage) ([]check.Finding, error) {
+	targets, err := check.Targets(st.Top, st.PKI, v)
 	if err != nil {
 		return nil, err
 	}
-	return check.Run(ctx, &check.TLSProber{}, targets), nil
+	amqpTargets, err := check.AMQPTargets(st, v)
+	if err != nil {
+		return nil, err
+	}
+	jobs := check.TLSJobs(&check.TLSProber{}, targets)
+	jobs = append(jobs, check.AMQPJobs(&check.AMQPProber{}, amqpTargets)...)
+	switch {
+	case v == check.Host:
+		if d := check.DataTargets(st); d != nil {
+			jobs = append(jobs, (&check.DataProber{}).Job(d))
+		}
+	case st.Top.Options.Flavor == topology.FlavorSim:
+		// hono-sim's readiness names each link's state and error; Hono's
+		// own services are read from their logs, from the host.
+		jobs = append(jobs, (&check.ReadinessProber{}).Jobs(st.Top)...)
+	}
+	return check.Parallel(ctx, jobs), nil
 }
 
 // writeReport prints the report in the chosen format to --out or stdout.
