@@ -4,6 +4,7 @@
 #
 #   scripts/fetch-tcnative.sh boringssl [DIR]   # netty-tcnative-boringssl-static
 #   scripts/fetch-tcnative.sh openssl   [DIR]   # netty-tcnative, linux-x86_64
+#   scripts/fetch-tcnative.sh debian    [DIR]   # Debian's tcnative, system OpenSSL 3
 #   scripts/fetch-tcnative.sh none      [DIR]   # remove them: the JDK engine
 #
 # DIR defaults to the repository's extensions/. The version is the one Hono
@@ -28,12 +29,37 @@ dir=${2:-"$(cd "$(dirname "$0")/.." && pwd)/extensions"}
 case "$variant" in
 boringssl) artifact=netty-tcnative-boringssl-static classifier= ;;
 openssl)   artifact=netty-tcnative classifier=linux-x86_64 ;;
+debian) ;;
 none)
-	rm -f "$dir"/netty-tcnative-*.jar
+	rm -f "$dir"/netty-tcnative-*.jar "$dir"/libnetty_tcnative*.so
 	echo "removed the tcnative jars from $dir: Hono's Java services use the JDK engine"
 	exit 0 ;;
-*) die "want a variant: boringssl, openssl or none (see extensions/README.md)" ;;
+*) die "want a variant: boringssl, openssl, debian or none (see extensions/README.md)" ;;
 esac
+
+if [ "$variant" = debian ]; then
+	command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
+		die "the debian variant needs apt-get and dpkg-deb (a Debian machine)"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && timeout "$((timeout_s * 3))" apt-get download -q libnetty-tcnative-java libnetty-tcnative-jni) \
+		>"$tmp/apt.log" 2>&1 || {
+		tail -n 5 "$tmp/apt.log" >&2
+		die "apt-get download libnetty-tcnative-java libnetty-tcnative-jni failed: run apt-get update, or no Debian mirror is reachable"
+	}
+	for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
+	deb_version=$(dpkg-deb -f "$tmp"/libnetty-tcnative-java_*.deb Version)
+	lib=$(find "$tmp/root" -name 'libnetty-tcnative.so' | head -n 1)
+	[ -f "$tmp/root/usr/share/java/netty-tcnative.jar" ] && [ -n "$lib" ] ||
+		die "the Debian packages hold no netty-tcnative.jar or libnetty-tcnative.so"
+	mkdir -p "$dir"
+	rm -f "$dir"/netty-tcnative-*.jar "$dir"/libnetty_tcnative*.so
+	cp "$tmp/root/usr/share/java/netty-tcnative.jar" "$dir/netty-tcnative-debian-$deb_version.jar"
+	cp "$lib" "$dir/libnetty_tcnative.so"
+	echo "installed $dir/netty-tcnative-debian-$deb_version.jar and $dir/libnetty_tcnative.so"
+	echo "they load where the JVM's java.library.path includes $dir (honoctl lab does this)"
+	exit 0
+fi
 
 jar="$artifact-$version${classifier:+-$classifier}.jar"
 mkdir -p "$dir"

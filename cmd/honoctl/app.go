@@ -55,6 +55,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			probeCommand(),
 			demoCommand(),
 			scenariosCommand(),
+			labCommand(),
+			benchCommand(),
 		},
 		// Errors are printed once, by exitCode, not by the library.
 		ExitErrHandler:       func(*cli.Context, error) {},
