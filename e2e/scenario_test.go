@@ -127,19 +127,20 @@ func (s *stack) findings(want int) []check.Finding {
 		s.t.Fatalf("check --format json: exit %d: %v\n%s\n%s", code, err, stderr, stdout)
 	}
 	if code != want {
-		s.t.Errorf("check: exit %d, want %d; red findings:\n  %s", code, want, strings.Join(red(rep.Findings), "\n  "))
+		s.t.Errorf("check: exit %d, want %d; red findings:\n  %s", code, want, strings.Join(redFindings(rep.Findings), "\n  "))
 	}
 	return rep.Findings
 }
 
 func (s *stack) mustGreen(when string) {
 	s.t.Helper()
-	if r := red(s.findings(0)); len(r) > 0 {
+	if r := redFindings(s.findings(0)); len(r) > 0 {
 		s.t.Errorf("%s:\n  %s", when, strings.Join(r, "\n  "))
 	}
 }
 
-func red(fs []check.Finding) []string {
+// redFindings lists the failing and warning findings with their messages.
+func redFindings(fs []check.Finding) []string {
 	var out []string
 	for _, f := range fs {
 		if f.Status == check.Fail || f.Status == check.Warn {
@@ -171,6 +172,6 @@ func mustPinpoint(t *testing.T, fs []check.Finding, tc breakCase) {
 	}
 	if !found {
 		t.Errorf("no %s %s on channel %d, link %q, message %q; the red findings:\n  %s", tc.check, tc.status,
-			tc.channel, tc.link, tc.message, strings.Join(red(fs), "\n  "))
+			tc.channel, tc.link, tc.message, strings.Join(redFindings(fs), "\n  "))
 	}
 }
