@@ -25,7 +25,7 @@ func benchCommand() *cli.Command {
 			"(only for echo endpoints such as the lab's; --no-bulk for a stack's services).\n" +
 			"Ratios are against the first endpoint. Example:\n" +
 			"  honoctl bench jdk=127.0.0.1:32768 openssl=127.0.0.1:32769",
-		Flags:  append(benchFlags(), &cli.StringFlag{Name: "format", Value: "table", Usage: "table or json"}),
+		Flags:  append(benchFlags(), &cli.StringFlag{Name: "format", Value: "table", Usage: "table or json (example: --format json)"}),
 		Action: runBenchCommand,
 	}
 }
@@ -33,14 +33,15 @@ func benchCommand() *cli.Command {
 // benchFlags are shared by bench and lab tls-engine.
 func benchFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.IntFlag{Name: "clients", Value: 1, Usage: "concurrent handshaking clients"},
-		&cli.DurationFlag{Name: "duration", Value: 0, Usage: "length of each measurement (default 5s)"},
+		&cli.IntFlag{Name: "clients", Value: 1, Usage: "concurrent handshaking clients (example: --clients 4)"},
+		&cli.DurationFlag{Name: "duration", DefaultText: "5s",
+			Usage: "length of each measurement (example: --duration 10s)"},
 		&cli.DurationFlag{Name: "warmup", Value: 2 * time.Second,
-			Usage: "load before each measurement, not counted: the JDK engine is slow until the JIT compiles it"},
-		&cli.BoolFlag{Name: "no-bulk", Usage: "handshakes only, for endpoints that do not echo"},
+			Usage: "load before each measurement, not counted: the JDK engine is slow until the JIT compiles it (example: --warmup 10s)"},
+		&cli.BoolFlag{Name: "no-bulk", Usage: "handshakes only, for endpoints that do not echo (example: --no-bulk)"},
 		&cli.StringFlag{Name: "ca", Usage: "verify server chains against this PEM bundle (example: --ca D/certs/trusted-certs.pem)"},
-		&cli.StringFlag{Name: "server-name", Usage: "host name to verify with --ca; default: the address's host"},
-		&cli.BoolFlag{Name: "tls12", Usage: "cap the version at TLS 1.2"},
+		&cli.StringFlag{Name: "server-name", Usage: "host name to verify with --ca; default: the address's host (example: --server-name localhost)"},
+		&cli.BoolFlag{Name: "tls12", Usage: "cap the version at TLS 1.2, as Hono 0.7's Java clients (example: --tls12)"},
 	}
 }
 
