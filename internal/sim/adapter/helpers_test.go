@@ -189,7 +189,7 @@ type running struct {
 
 // start runs fn (runHTTP or runMQTT bound to their arguments) and waits
 // until its listeners are up.
-func start(t *testing.T, fn func(ctx context.Context, st *health.Status, log *slog.Logger) error) *running {
+func start(t testing.TB, fn func(ctx context.Context, st *health.Status, log *slog.Logger) error) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{status: health.NewStatus(), log: &logBuffer{}, done: make(chan error, 1)}
@@ -231,7 +231,7 @@ func (r *running) listeners() map[string]string {
 	return out
 }
 
-func (r *running) port(t *testing.T, name string) string {
+func (r *running) port(t testing.TB, name string) string {
 	t.Helper()
 	addr, ok := r.listeners()[name]
 	if !ok {

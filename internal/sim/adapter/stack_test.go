@@ -37,7 +37,7 @@ func hostPort(addr string) (string, string) {
 	return "localhost", p
 }
 
-func startStack(t *testing.T) *stack {
+func startStack(t testing.TB) *stack {
 	t.Helper()
 	s := &stack{st: simtest.NewStack(t)}
 
@@ -101,7 +101,7 @@ func startStack(t *testing.T) *stack {
 }
 
 // adapter runs an adapter role from its rendered configuration.
-func (s *stack) adapter(t *testing.T, role topology.Role, service string) *running {
+func (s *stack) adapter(t testing.TB, role topology.Role, service string) *running {
 	t.Helper()
 	cfg := s.st.Config(t, role, service, s.env...)
 	run := start(t, func(ctx context.Context, st *health.Status, log *slog.Logger) error {
@@ -125,7 +125,12 @@ func (s *stack) adapter(t *testing.T, role topology.Role, service string) *runni
 }
 
 // consumer attaches an application to the router with consumer@HONO.
-func (s *stack) consumer(t *testing.T, address string) *goamqp.Receiver {
+func (s *stack) consumer(t testing.TB, address string) *goamqp.Receiver {
+	return s.consumerWithCredit(t, address, 20)
+}
+
+// consumerWithCredit is consumer with credit as the application gives it.
+func (s *stack) consumerWithCredit(t testing.TB, address string, credit int32) *goamqp.Receiver {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -140,7 +145,7 @@ func (s *stack) consumer(t *testing.T, address string) *goamqp.Receiver {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rcv, err := sess.NewReceiver(ctx, address, &goamqp.ReceiverOptions{Credit: 20})
+	rcv, err := sess.NewReceiver(ctx, address, &goamqp.ReceiverOptions{Credit: credit})
 	if err != nil {
 		t.Fatal(err)
 	}
