@@ -107,11 +107,11 @@ func runMQTT(ctx context.Context, prefix string, kura *Kura, cfg *config.Service
 func listen(prefix string, sc *config.ServerConfig, defSecure, defPlain int, status *health.Status,
 	log *slog.Logger, anyPort bool) (lns []net.Listener, up func(), err error) {
 	secure, plain := sc.SecurePort(defSecure), sc.PlainPort(defPlain)
-	if !sc.HasKeyMaterial() && !sc.InsecureEnabled() {
-		return nil, nil, fmt.Errorf("%s: no ports configured: set keyPath and certPath (or keyStorePath), "+
-			"or insecurePortEnabled", prefix)
+	tcfg, sum, err := tlsconf.ServiceServer(prefix, sc, log)
+	if err != nil {
+		return nil, nil, err
 	}
-	if sc.HasKeyMaterial() && sc.InsecureEnabled() && secure == plain {
+	if tcfg != nil && sc.InsecureEnabled() && secure == plain {
 		return nil, nil, fmt.Errorf("%s: secure and insecure port are both %d", prefix, secure)
 	}
 
@@ -125,11 +125,7 @@ func listen(prefix string, sc *config.ServerConfig, defSecure, defPlain int, sta
 			u()
 		}
 	}
-	if sc.HasKeyMaterial() {
-		tcfg, sum, err := tlsconf.Server(prefix, &sc.TLS, tlsconf.ClientAuthAuto)
-		if err != nil {
-			return nil, nil, err
-		}
+	if tcfg != nil {
 		addr := net.JoinHostPort(sc.BindAddress, strconv.Itoa(secure))
 		inner, err := net.Listen("tcp", addr)
 		if err != nil {

@@ -60,17 +60,14 @@ func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server,
 	if s.auth, err = auth.ClientFromConfig(authBlock, cfg.Client(authBlock), cfg.AuthValidation, status, log); err != nil {
 		return nil, err
 	}
-	if srv.HasKeyMaterial() {
-		conf, sum, err := tlsconf.Server(serverBlock, &srv.TLS, tlsconf.ClientAuthAuto)
-		if err != nil {
-			return nil, err
-		}
+	conf, sum, err := tlsconf.ServiceServer(serverBlock, srv, log)
+	if err != nil {
+		return nil, err
+	}
+	if conf != nil {
 		log.Info("TLS server", sum.Attrs()...)
-		s.tls = conf
 	}
-	if s.tls == nil && !srv.InsecureEnabled() {
-		return nil, errors.New(serverBlock + ": no ports configured: set keyPath and certPath, or enable the insecure port")
-	}
+	s.tls = conf
 	return s, nil
 }
 
