@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/tlsconf/testpki"
@@ -186,9 +187,15 @@ func TestHTTPPlainPortAndTLSLog(t *testing.T) {
 		f.url+"/telemetry"); err == nil {
 		t.Errorf("curl trusted an unknown CA:\n%s", out)
 	}
+	// NOTE: curl may end before the adapter's handshake goroutine logs.
+	failure := "cause=\"unknown authority\" error=\"remote error: tls: unknown certificate authority\""
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(f.run.log.String(), failure) &&
+		time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	log := f.run.log.String()
 	for _, want := range []string{"msg=\"TLS server\" name=hono.http", "engine=\"Go crypto/tls (hono-sim stand-in)\"",
-		"client_auth=none", "protocols=TLSv1.2", "msg=\"TLS handshake failed\"", "cause=\"unknown authority\" error=\"remote error: tls: unknown certificate authority\""} {
+		"client_auth=none", "protocols=TLSv1.2", "msg=\"TLS handshake failed\"", failure} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
