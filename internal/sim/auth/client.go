@@ -353,6 +353,25 @@ func (c *Client) Authenticator(log *slog.Logger) amqp.Authenticator {
 	}
 }
 
+// DelegatingServer is the AMQP server of a Hono service whose clients log in
+// through the Auth Server (Device Registry, Hono Messaging): SASL PLAIN
+// delegated as Authenticator does, and each connection closed when its
+// client's token expires, as Hono 0.7 does.
+func (c *Client) DelegatingServer(containerID string, link amqp.LinkHandler, log *slog.Logger) *amqp.Server {
+	return &amqp.Server{
+		ContainerID:  containerID,
+		Mechanisms:   []string{amqp.MechPlain, amqp.MechExternal},
+		Authenticate: c.Authenticator(log),
+		Open: func(ctx context.Context, req *amqp.OpenRequest) error {
+			tok, _ := req.Conn.Identity().(*hono.Token)
+			WatchExpiry(req.Conn, tok)
+			return nil
+		},
+		Link:   link,
+		Logger: log,
+	}
+}
+
 // containerID is Hono's "<name>-<UUID>"; a random hex id stands in for the
 // UUID.
 func containerID(name string) string {

@@ -117,16 +117,5 @@ func (s *Server) Serve(ctx context.Context, p auth.Ports) error {
 }
 
 func (s *Server) amqpServer(addr net.Addr) *amqp.Server {
-	return &amqp.Server{
-		ContainerID:  "Hono-Messaging-" + addr.String(),
-		Mechanisms:   []string{amqp.MechPlain, amqp.MechExternal},
-		Authenticate: s.auth.Authenticator(s.log),
-		Open: func(ctx context.Context, req *amqp.OpenRequest) error {
-			tok, _ := req.Conn.Identity().(*hono.Token)
-			auth.WatchExpiry(req.Conn, tok)
-			return nil
-		},
-		Link:   s.link,
-		Logger: s.log,
-	}
+	return s.auth.DelegatingServer("Hono-Messaging-"+addr.String(), s.link, s.log)
 }
