@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
 )
 
 // Modes: private keys and key stores are for their owner only.
@@ -30,26 +32,11 @@ func (b *batch) add(name string, data []byte, mode fs.FileMode) error {
 	if fi, err := os.Lstat(dst); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("write %s: not a regular file (%s) in the way", dst, fi.Mode().Type())
 	}
-	f, err := os.CreateTemp(b.dir, "."+name+".*")
+	tmp, err := atomicfile.Stage(dst, data, mode)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
+		return err
 	}
-	b.staged = append(b.staged, staged{f.Name(), dst})
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", dst, err)
-	}
+	b.staged = append(b.staged, staged{tmp, dst})
 	return nil
 }
 

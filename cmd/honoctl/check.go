@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/honoctl/honoctl/internal/atomicfile"
 	"github.com/honoctl/honoctl/orchestrator/check"
 	"github.com/honoctl/honoctl/orchestrator/engine"
 	"github.com/honoctl/honoctl/orchestrator/render"
@@ -229,7 +230,7 @@ func writeReport(c *cli.Context, rep *report.Report, format string) error {
 	if err := report.Write(&buf, format, rep, o); err != nil {
 		return err
 	}
-	return writeFileAtomic(out, buf.Bytes(), 0o644)
+	return atomicfile.Write(out, buf.Bytes(), 0o644)
 }
 
 // saveReports keeps the run's JSON and HTML report in the stack folder.
@@ -243,7 +244,7 @@ func saveReports(dir string, rep *report.Report) error {
 		if err := report.Write(&buf, format, rep, report.Options{}); err != nil {
 			return fmt.Errorf("save report: %w", err)
 		}
-		if err := writeFileAtomic(filepath.Join(reports, name), buf.Bytes(), 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(reports, name), buf.Bytes(), 0o644); err != nil {
 			return err
 		}
 	}
@@ -261,29 +262,4 @@ func colorOutput(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// writeFileAtomic writes data to path through a temporary file beside it,
-// so a reader never sees half a report.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

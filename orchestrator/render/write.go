@@ -1,12 +1,13 @@
 package render
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
 )
 
 // modeOf is the permission of a rendered file: 0600 for anything holding a
@@ -85,17 +86,5 @@ func (s *Stack) Write(dir string) (err error) {
 
 // stage writes data to a temporary file beside dst and syncs it.
 func stage(dst string, data []byte, mode fs.FileMode) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*")
-	if err != nil {
-		return "", fmt.Errorf("write %s: %w", dst, err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	merr := os.Chmod(f.Name(), mode)
-	if err := errors.Join(werr, serr, cerr, merr); err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("write %s: %w", dst, err)
-	}
-	return f.Name(), nil
+	return atomicfile.Stage(dst, data, mode)
 }

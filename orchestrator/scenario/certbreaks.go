@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/honoctl/honoctl/certs"
+	"github.com/honoctl/honoctl/internal/atomicfile"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -191,27 +192,8 @@ func (e *env) root() (*x509.Certificate, error) {
 	return cs[0], nil
 }
 
-// writeFile writes data to path through a temporary file beside it, so a
-// service never reads half a key.
+// writeFile writes data to path atomically, so a service never reads half
+// a key.
 func writeFile(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, data, mode)
 }

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
 )
 
 // FileName is the file in a stack folder that records the options the stack
@@ -21,20 +23,8 @@ func (o Options) Save(dir string) error {
 		return fmt.Errorf("encode topology options: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
-	tmp, err := os.CreateTemp(dir, "."+FileName+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("save topology: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save topology %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save topology %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save topology %s: %w", path, err)
 	}
 	return nil
 }
