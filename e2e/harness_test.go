@@ -105,7 +105,12 @@ type stack struct {
 // failed test's stack stays.
 func newStack(t testing.TB, e *engine.Engine) *stack {
 	t.Helper()
-	name := loader.NormalizeProjectName("e2e-" + strings.ReplaceAll(t.Name(), "/", "-"))
+	return newStackNamed(t, e, loader.NormalizeProjectName("e2e-"+strings.ReplaceAll(t.Name(), "/", "-")))
+}
+
+// newStackNamed is newStack with the folder and project called name.
+func newStackNamed(t testing.TB, e *engine.Engine, name string) *stack {
+	t.Helper()
 	s := &stack{t: t, e: e, dir: filepath.Join(t.TempDir(), name), project: name, name: name}
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		t.Fatal(err)

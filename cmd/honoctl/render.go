@@ -186,7 +186,15 @@ func runRender(c *cli.Context) error {
 	}
 	next := "honoctl up --dir " + dir
 	if c.String("target") == string(render.TargetSwarm) {
-		next = "docker stack deploy -c " + dir + "/" + render.ComposeFile + " " + render.ProjectName(dir)
+		name := render.ProjectName(dir)
+		if most := render.MaxStackName(st.Project); len(name) > most {
+			// The folder's name would fail the deploy half-way, after some
+			// secrets exist; a short name fits any folder.
+			fmt.Fprintf(w, "  the folder's name %q is too long for a stack: docker names secrets <stack>_<file> "+
+				"in at most 64 characters, which leaves %d for the stack's name\n", name, most)
+			name = "hono"
+		}
+		next = "docker stack deploy -c " + dir + "/" + render.ComposeFile + " " + name
 	}
 	fmt.Fprintf(w, "next: %s\n", next)
 	return nil

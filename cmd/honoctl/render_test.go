@@ -106,3 +106,27 @@ func TestRelativeTo(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderSwarmNamesAStackThatFits: a folder whose name is too long for
+// the stack's secrets gets a warning and a deploy command that works.
+func TestRenderSwarmNamesAStackThatFits(t *testing.T) {
+	for name, want := range map[string]string{
+		"swarm-stack":               "compose.yaml swarm-stack\n",
+		"a-folder-name-of-25-chars": "compose.yaml hono\n",
+		strings.Repeat("x", 24):     "compose.yaml " + strings.Repeat("x", 24) + "\n",
+	} {
+		dir := filepath.Join(t.TempDir(), name)
+		mustFakeCerts(t, dir)
+		code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--target", "swarm")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr)
+		}
+		if !strings.HasSuffix(stderr, want) {
+			t.Errorf("%s: stderr does not end with %q:\n%s", name, want, stderr)
+		}
+		warned := strings.Contains(stderr, "too long for a stack")
+		if warned != (len(name) > 24) {
+			t.Errorf("%s (%d characters): warned %v:\n%s", name, len(name), warned, stderr)
+		}
+	}
+}

@@ -35,6 +35,8 @@ const swarmHeader = `# Rendered by "honoctl render --target swarm"; re-render in
 #   docker stack rm hono
 # Files become swarm secrets under /run/secrets; secrets cannot change while
 # a stack uses them: remove the stack before deploying changed files.
+# Services resolve by DNS (endpoint_mode: dnsrr) and publish their ports on
+# the node (mode: host), on every interface: neither needs the kernel's IPVS.
 `
 
 // marshal writes the project as a compose file that both compose-go and

@@ -138,3 +138,24 @@ func (r *renderer) configFiles() ([]File, error) {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
+
+// Limits of the names docker stack deploy makes: a secret is
+// "<stack>_<file>" and a service "<stack>_<service>".
+const (
+	maxSecretName  = 64 // swarmkit's limit on object names
+	maxServiceName = 63 // a service's name is a DNS label
+)
+
+// MaxStackName is the longest stack name under which docker stack deploy
+// accepts project p: longer ones make a secret's or a service's name too
+// long, and the deploy fails half-way.
+func MaxStackName(p *types.Project) int {
+	most := maxSecretName
+	for name := range p.Secrets {
+		most = min(most, maxSecretName-1-len(name))
+	}
+	for name := range p.Services {
+		most = min(most, maxServiceName-1-len(name))
+	}
+	return most
+}

@@ -249,7 +249,7 @@ func TestDockerStackConfigAcceptsSwarmFile(t *testing.T) {
 			if err != nil {
 				t.Fatalf("docker stack config rejects the swarm file: %v\n%s", err, out)
 			}
-			for _, want := range []string{"driver: overlay", "published: 15671", "mode: 256",
+			for _, want := range []string{"driver: overlay", "published: 15671", "mode: host", "endpoint_mode: dnsrr", "mode: 256",
 				"source: qdrouter-key.pem", "file: " + filepath.Join(dir, "certs", "qdrouter-key.pem")} {
 				if !strings.Contains(string(out), want) {
 					t.Errorf("docker stack config output lacks %q", want)
@@ -273,5 +273,14 @@ func TestSwarmSecretsOfKeysArePrivate(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestMaxStackName: the longest secret of the default stack is the Device
+// Registry's configuration, 39 characters, which leaves 24 for the stack.
+func TestMaxStackName(t *testing.T) {
+	st := mustRender(t, nil, Options{Target: TargetSwarm})
+	if got := MaxStackName(st.Project); got != 64-1-len("hono-service-device-registry-config.yml") {
+		t.Errorf("MaxStackName = %d, want %d", got, 64-1-len("hono-service-device-registry-config.yml"))
 	}
 }

@@ -177,9 +177,13 @@ func (r *renderer) ports(s topology.Service) []types.ServicePortConfig {
 		pc := types.ServicePortConfig{Target: uint32(p.Container), Published: strconv.Itoa(p.Host),
 			Protocol: "tcp"}
 		if r.opt.Target == TargetSwarm {
-			// A swarm publishes on its routing mesh; the v3 file format has
-			// no host address, so BindAddress cannot apply there.
-			pc.Mode = "ingress"
+			// Published on the node that runs the task, not on the routing
+			// mesh: the mesh is IPVS, which kernels without ip_vs (many VMs,
+			// rootless engines) lack, and with one replica per service it
+			// adds nothing on a single node. The v3 file format has no host
+			// address, so BindAddress cannot apply: the port is on every
+			// interface of the node.
+			pc.Mode = "host"
 		} else {
 			pc.HostIP = r.top.Options.BindAddress
 		}
@@ -192,6 +196,10 @@ func (r *renderer) deploy(s topology.Service) *types.DeployConfig {
 	one := 1
 	d := &types.DeployConfig{
 		Mode: "replicated", Replicas: &one, Labels: r.labels(&s),
+		// The service's name resolves to its task's address, not to a
+		// virtual IP: a VIP is IPVS too, and without ip_vs every connection
+		// to one ends in "no route to host".
+		EndpointMode:  "dnsrr",
 		RestartPolicy: &types.RestartPolicy{Condition: "on-failure"},
 	}
 	if r.upstream() {
