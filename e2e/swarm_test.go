@@ -70,8 +70,12 @@ func TestSwarmStackDeploys(t *testing.T) {
 
 	services := len(topology.Default().Services)
 	if !waitSwarmHealthy(t, s, services, 2*time.Minute) {
-		t.Fatalf("stack %s: not all %d services healthy after 2m:\n%s", name, services,
-			cli("stack", "ps", "--no-trunc", "--format", "{{.Name}} {{.CurrentState}} {{.Error}}", name))
+		var logs strings.Builder
+		for _, svc := range topology.Default().Services {
+			logs.WriteString(cli("service", "logs", "--tail", "5", name+"_"+svc.Name))
+		}
+		t.Fatalf("stack %s: not all %d services healthy after 2m:\n%s\nlast log lines:\n%s", name, services,
+			cli("stack", "ps", "--no-trunc", "--format", "{{.Name}} {{.CurrentState}} {{.Error}}", name), logs.String())
 	}
 
 	// The application on the router's published port, then a device.
@@ -130,7 +134,11 @@ func singleNodeSwarm(t *testing.T, s *stack) {
 	}
 	hadBridge := networkExists(t, s, "docker_gwbridge")
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	if _, err := cli.SwarmInit(ctx, swarm.InitRequest{ListenAddr: addr, AdvertiseAddr: addr}); err != nil {
+	// A long task history, so that a failure shows every failed task.
+	keep := int64(50)
+	req := swarm.InitRequest{ListenAddr: addr, AdvertiseAddr: addr,
+		Spec: swarm.Spec{Orchestration: swarm.OrchestrationConfig{TaskHistoryRetentionLimit: &keep}}}
+	if _, err := cli.SwarmInit(ctx, req); err != nil {
 		t.Fatalf("docker swarm init on %s: %v", addr, err)
 	}
 	t.Cleanup(func() {

@@ -199,8 +199,11 @@ func (r *renderer) deploy(s topology.Service) *types.DeployConfig {
 		// The service's name resolves to its task's address, not to a
 		// virtual IP: a VIP is IPVS too, and without ip_vs every connection
 		// to one ends in "no route to host".
-		EndpointMode:  "dnsrr",
-		RestartPolicy: &types.RestartPolicy{Condition: "on-failure"},
+		EndpointMode: "dnsrr",
+		// As docker service create's default, which swarm_deploy.sh kept:
+		// a task that fails its health check is stopped and exits 0, and
+		// "on-failure" would leave it stopped for good.
+		RestartPolicy: &types.RestartPolicy{Condition: "any"},
 	}
 	if r.upstream() {
 		d.Resources.Limits = &types.Resource{MemoryBytes: memoryOf(s)}
