@@ -102,6 +102,9 @@ func runBreaks(t *testing.T, cases []breakCase) {
 			}
 			fs := s.findings(code)
 			mustPinpoint(t, fs, tc)
+			if _, stderr := s.mustHonoctl("status"); !strings.Contains(stderr, "the stack runs with --break "+tc.spec) {
+				t.Errorf("status of the broken stack does not say so:\n%s", stderr)
+			}
 
 			_, stderr := s.mustHonoctl("up")
 			if !strings.Contains(stderr, "restored the healthy stack") {
@@ -111,6 +114,9 @@ func runBreaks(t *testing.T, cases []breakCase) {
 				t.Errorf("%s is still there after the restore", scenario.FileName)
 			}
 			s.mustGreen("after the restore")
+			if _, stderr := s.mustHonoctl("status"); strings.Contains(stderr, "runs with") {
+				t.Errorf("status of the restored stack:\n%s", stderr)
+			}
 		})
 	}
 }

@@ -66,5 +66,9 @@ func runStatus(c *cli.Context) error {
 		}
 	}
 	fmt.Fprintf(c.App.ErrWriter, "%d of %d services of stack %s ready\n", ready, len(st.Services), name)
+	// A healthy table of a stack broken on purpose would mislead.
+	if note := breaksNote(dir); note != "" {
+		fmt.Fprintln(c.App.ErrWriter, note)
+	}
 	return nil
 }
