@@ -123,27 +123,32 @@ func renderStack(c *cli.Context, dir string) (*topology.Topology, *render.Stack,
 }
 
 // renderTopology renders top for the stack folder dir with the render
-// flags of c; restoring a broken stack renders its recorded topology.
+// flags of c.
 func renderTopology(c *cli.Context, dir string, top *topology.Topology) (*render.Stack, error) {
-	o := top.Options
-	if err := render.CheckPKI(dir, top); err != nil {
-		return nil, cannot("%w", err)
-	}
 	ext, err := relativeTo(dir, c.String("extensions-dir"))
 	if err != nil {
 		return nil, cannot("--extensions-dir: %w", err)
 	}
-	ro := render.Options{
+	return renderWith(dir, top, render.Options{
 		Target:        render.Target(c.String("target")),
 		Extensions:    render.Extensions(c.String("extensions")),
 		ExtensionsDir: ext,
 		ProjectName:   render.ProjectName(dir),
 		User:          c.String("user"),
+	})
+}
+
+// renderWith renders top for the stack folder dir with ro; restoring a
+// broken stack renders its recorded topology and options.
+func renderWith(dir string, top *topology.Topology, ro render.Options) (*render.Stack, error) {
+	if err := render.CheckPKI(dir, top); err != nil {
+		return nil, cannot("%w", err)
 	}
 	// Bind mounts keep the host's owners: the keys (compose) and
 	// registry-data (both targets) are readable only by their owner, who
 	// then also owns the swarm's private secrets.
-	if ro.User == "" && o.Flavor == topology.FlavorSim {
+	if ro.User == "" && top.Options.Flavor == topology.FlavorSim {
+		var err error
 		if ro.User, err = render.KeyUser(dir, top); err != nil {
 			return nil, cannot("%w", err)
 		}
@@ -165,8 +170,8 @@ func runRender(c *cli.Context) error {
 		return cannot("%w", err)
 	}
 	// up, check and the rest act on the topology recorded here.
-	if err := top.Options.Save(dir); err != nil {
-		return cannot("%w", err)
+	if err := saveRendered(dir, top, st); err != nil {
+		return err
 	}
 	// The configuration is healthy again; --break changes it anew.
 	if err := scenario.Forget(dir, scenario.StageRender); err != nil {
@@ -197,6 +202,18 @@ func runRender(c *cli.Context) error {
 		next = "docker stack deploy -c " + dir + "/" + render.ComposeFile + " " + name
 	}
 	fmt.Fprintf(w, "next: %s\n", next)
+	return nil
+}
+
+// saveRendered records the topology and render options of a stack just
+// written to dir.
+func saveRendered(dir string, top *topology.Topology, st *render.Stack) error {
+	if err := top.Options.Save(dir); err != nil {
+		return cannot("%w", err)
+	}
+	if err := st.Options.Save(dir); err != nil {
+		return cannot("%w", err)
+	}
 	return nil
 }
 

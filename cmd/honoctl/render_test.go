@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
@@ -128,5 +130,36 @@ func TestRenderSwarmNamesAStackThatFits(t *testing.T) {
 		if warned != (len(name) > 24) {
 			t.Errorf("%s (%d characters): warned %v:\n%s", name, len(name), warned, stderr)
 		}
+	}
+}
+
+// TestRestoreRendersWithRecordedOptions: restoring a broken stack, as a
+// plain up does, renders it with the options of its last render, not
+// with the defaults of the restoring command's flags.
+func TestRestoreRendersWithRecordedOptions(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runRenderCLI(t, "certs", "--dir", dir); code != exitOK {
+		t.Fatalf("certs: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--images", "upstream", "--extensions", "volume",
+		"--break", "tls-versions:hono-service-device-registry"); code != exitOK {
+		t.Fatalf("render --break: exit %d: %s", code, stderr)
+	}
+	var errOut bytes.Buffer
+	app := &cli.App{Name: "up", Flags: append([]cli.Flag{dirFlag()}, renderFlags()...), ErrWriter: &errOut,
+		Action: func(c *cli.Context) error { return restoreStack(c, c.String("dir")) }}
+	if err := app.Run([]string{"up", "--dir", dir}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "restored the healthy stack") {
+		t.Errorf("restore says:\n%s", errOut.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, render.ComposeFile))
+	if err != nil || !strings.Contains(string(b), "source: hono-extensions") {
+		t.Errorf("the restored compose.yaml lost --extensions volume: %v", err)
+	}
+	reg, _ := os.ReadFile(filepath.Join(dir, render.ConfigDir, "hono-service-device-registry-config.yml"))
+	if strings.Contains(string(reg), "TLSv1.3") {
+		t.Errorf("the registry's configuration is still broken:\n%s", reg)
 	}
 }

@@ -154,7 +154,11 @@ func restoreStack(c *cli.Context, dir string) error {
 	if err != nil {
 		return cannot("restore certs: %w", err)
 	}
-	st, err := renderTopology(c, dir, top)
+	ro, err := render.LoadOptions(dir)
+	if err != nil {
+		return cannot("%w", err)
+	}
+	st, err := renderWith(dir, top, ro)
 	if err != nil {
 		return err
 	}

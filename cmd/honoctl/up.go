@@ -169,8 +169,8 @@ func ensureRendered(c *cli.Context, dir string) error {
 	if err := st.Write(dir); err != nil {
 		return cannot("%w", err)
 	}
-	if err := top.Options.Save(dir); err != nil {
-		return cannot("%w", err)
+	if err := saveRendered(dir, top, st); err != nil {
+		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "rendered %d services (%s) into %s\n", len(top.Services), top.Options.Flavor, dir)
 	return nil

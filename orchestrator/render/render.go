@@ -153,6 +153,9 @@ type Stack struct {
 	Compose []byte
 	// Files are every file a service reads, compose.yaml included.
 	Files []File
+	// Options are the options it was rendered with, defaults filled in;
+	// Options.Save records them beside the files.
+	Options Options
 
 	// extensionsDir is the folder the upstream flavor binds at
 	// /opt/hono/extensions, "" when nothing is bound.
@@ -183,7 +186,7 @@ func Render(t *topology.Topology, o Options) (*Stack, error) {
 		return nil, err
 	}
 	files = append([]File{{Path: ComposeFile, Data: data}}, files...)
-	return &Stack{Project: p, Compose: data, Files: files,
+	return &Stack{Project: p, Compose: data, Files: files, Options: o,
 		extensionsDir: r.extensionsBind()}, nil
 }
 

@@ -1,0 +1,65 @@
+package render
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
+)
+
+// OptionsFile records, beside topology.json, the options a stack folder
+// was rendered with, so that a stack restored after --break is rendered
+// as before and not with the defaults of whatever command restores it.
+const OptionsFile = "render.json"
+
+// recorded is what OptionsFile holds: the choices of the render flags.
+// The project name follows the folder and the shared secret is never
+// written down.
+type recorded struct {
+	Target        Target     `json:"target"`
+	Extensions    Extensions `json:"extensions"`
+	ExtensionsDir string     `json:"extensionsDir"`
+	User          string     `json:"user,omitempty"`
+}
+
+// Save writes the options' target, extensions and user to
+// dir/render.json, atomically.
+func (o Options) Save(dir string) error {
+	data, err := json.MarshalIndent(recorded{Target: o.Target, Extensions: o.Extensions,
+		ExtensionsDir: o.ExtensionsDir, User: o.User}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode render options: %w", err)
+	}
+	if err := atomicfile.Write(filepath.Join(dir, OptionsFile), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("save render options: %w", err)
+	}
+	return nil
+}
+
+// LoadOptions reads the options recorded in dir, with the project name
+// of the folder; a folder rendered before they were recorded gets the
+// defaults, which is what it was rendered with unless flags said otherwise.
+func LoadOptions(dir string) (Options, error) {
+	o := Options{ProjectName: ProjectName(dir)}
+	path := filepath.Join(dir, OptionsFile)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return o, nil
+	}
+	if err != nil {
+		return o, fmt.Errorf("load render options: %w", err)
+	}
+	var r recorded
+	if err := json.Unmarshal(data, &r); err != nil {
+		return o, fmt.Errorf("load render options %s: %w (re-render with honoctl render)", path, err)
+	}
+	o.Target, o.Extensions, o.ExtensionsDir, o.User = r.Target, r.Extensions, r.ExtensionsDir, r.User
+	if _, err := o.withDefaults(); err != nil {
+		return o, fmt.Errorf("load render options %s: %w (re-render with honoctl render)", path, err)
+	}
+	return o, nil
+}
