@@ -16,6 +16,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -93,7 +94,27 @@ func BuildImage(ctx context.Context, cli client.APIClient, binaryPath, repo stri
 		return nil, fmt.Errorf("image %s after build: %w", img.Ref, err)
 	}
 	img.ID, img.Built = ins.ID, true
+	pruneSuperseded(ctx, cli, repo, img.ID)
 	return img, nil
+}
+
+// pruneSuperseded removes the images of repo that an earlier build made
+// and no container uses: each build of changed code is a new image, and
+// without this every rebuild would leave its predecessor behind. Removing
+// by ID without force leaves an image that a container, even a stopped
+// one, still has, or that carries a tag of someone else's; such failures
+// only leave an image there, so they are not errors.
+func pruneSuperseded(ctx context.Context, cli client.APIClient, repo, keep string) {
+	imgs, err := cli.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(
+		filters.Arg("reference", repo), filters.Arg("label", LabelManaged+"=true"))})
+	if err != nil {
+		return
+	}
+	for _, im := range imgs {
+		if im.ID != keep {
+			_, _ = cli.ImageRemove(ctx, im.ID, image.RemoveOptions{PruneChildren: true})
+		}
+	}
 }
 
 // tagLatest points repo:latest at img when it points elsewhere.
