@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 )
 
@@ -24,6 +25,10 @@ const (
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// compose-go's loader warns through logrus about what the rendered
+	// files do on purpose (the swarm file's version key, for docker stack
+	// deploy); honoctl says what matters itself.
+	logrus.SetLevel(logrus.ErrorLevel)
 
 	app := newApp(stdout, stderr)
 	err := app.RunContext(ctx, args)
