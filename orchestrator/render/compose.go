@@ -31,10 +31,12 @@ const swarmHeader = `# Rendered by "honoctl render --target swarm"; re-render in
 #
 # For a swarm, as Hono 0.7's swarm_deploy.sh ran it (from this folder):
 #   docker swarm init              # once, on a single node
-#   docker stack deploy -c compose.yaml hono
+#   docker stack deploy --resolve-image never -c compose.yaml hono
 #   docker stack rm hono
 # Files become swarm secrets under /run/secrets; secrets cannot change while
 # a stack uses them: remove the stack before deploying changed files.
+# --resolve-image never runs the images the node has (hono-sim is built
+# locally, no registry knows it).
 # Services resolve by DNS (endpoint_mode: dnsrr) and publish their ports on
 # the node (mode: host), on every interface: neither needs the kernel's IPVS.
 `
