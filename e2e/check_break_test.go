@@ -100,6 +100,13 @@ func TestCheckSimStack(t *testing.T) {
 		t.Fatalf("check of the default stack: exit %d:%s", code, failures(r))
 	}
 	t.Logf("check of the default stack: %d findings in %.2fs", len(r.Findings), r.Seconds)
+	// The run is recorded, so that the next one knows which log lines its
+	// probes caused.
+	runs, err := check.LoadProbeRuns(filepath.Join(s.dir, "reports"))
+	if err != nil || len(runs) != 1 || runs[0].End.Sub(runs[0].Start) <= 0 ||
+		runs[0].End.Sub(runs[0].Start) > time.Duration(r.Seconds*float64(time.Second))+time.Second {
+		t.Errorf("probe runs after one check: %+v, %v (the check took %.2fs)", runs, err, r.Seconds)
+	}
 	for _, id := range []string{check.IDAMQPSASL, check.IDAMQPOpen, check.IDAMQPAttach, check.IDAuthToken,
 		check.IDDataHTTP, check.IDDataMQTT, check.IDServiceReady, check.IDTLSEngine, check.IDHandshake} {
 		if !slices.ContainsFunc(r.Findings, func(f check.Finding) bool { return f.Check == id && f.Status == check.Pass }) {

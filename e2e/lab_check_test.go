@@ -47,7 +47,7 @@ func testCheckReadsLabLogs(t *testing.T, eps map[string]*lab.Endpoint) {
 		registry: {check.Fail, "uses the jdk engine, the render asked for openssl"},
 	}
 	seen := 0
-	for _, f := range check.LogFindings(top, logs) {
+	for _, f := range check.LogFindings(top, logs, nil) {
 		if f.Check != check.IDTLSEngine {
 			continue
 		}

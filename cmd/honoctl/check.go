@@ -113,7 +113,14 @@ func runCheck(c *cli.Context) error {
 		project = render.ProjectName(dir)
 	}
 
+	reports := filepath.Join(dir, ReportsDir)
+	runs, err := check.LoadProbeRuns(reports)
+	if err != nil {
+		return cannot("%w", err)
+	}
 	started := time.Now()
+	// This run's probes go on while the logs are read.
+	ours := append(slices.Clone(runs), check.ProbeRun{Start: started, End: started.Add(24 * time.Hour)})
 	e, err := engine.Connect(c.Context)
 	if err != nil {
 		return cannot("%w", err)
@@ -142,7 +149,7 @@ func runCheck(c *cli.Context) error {
 			return
 		}
 		if from != "network" {
-			logFs, logErr = logFindings(ctx, e, project, top, running)
+			logFs, logErr = logFindings(ctx, e, project, top, running, ours)
 		}
 	})
 	wg.Wait()
@@ -155,6 +162,9 @@ func runCheck(c *cli.Context) error {
 		return cannot("in-network probes: %w", netErr)
 	case logErr != nil:
 		return cannot("service logs: %w", logErr)
+	}
+	if err := append(runs, check.ProbeRun{Start: started, End: time.Now()}).Save(reports); err != nil {
+		return cannot("%w", err)
 	}
 	findings := append(append(hostFs, netFs...), logFs...)
 	// A stack broken on purpose (up --break): the hints name the breakage.

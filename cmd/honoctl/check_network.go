@@ -150,8 +150,10 @@ func runningServices(ctx context.Context, e *engine.Engine, dir, project string)
 }
 
 // logFindings reads the log of every running service of the topology and
-// judges it (check.LogFindings).
-func logFindings(ctx context.Context, e *engine.Engine, project string, top *topology.Topology, running []string) ([]check.Finding, error) {
+// judges it (check.LogFindings), leaving out what honoctl's probe runs
+// caused.
+func logFindings(ctx context.Context, e *engine.Engine, project string, top *topology.Topology, running []string,
+	runs check.ProbeRuns) ([]check.Finding, error) {
 	logs := map[string]string{}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
@@ -161,7 +163,7 @@ func logFindings(ctx context.Context, e *engine.Engine, project string, top *top
 		}
 		g.Go(func() error {
 			var buf bytes.Buffer
-			if err := e.Logs(gctx, project, []string{s.Name}, &buf, engine.LogsOptions{}); err != nil {
+			if err := e.Logs(gctx, project, []string{s.Name}, &buf, engine.LogsOptions{Timestamps: true}); err != nil {
 				return err
 			}
 			mu.Lock()
@@ -173,5 +175,5 @@ func logFindings(ctx context.Context, e *engine.Engine, project string, top *top
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return check.LogFindings(top, logs), nil
+	return check.LogFindings(top, logs, runs), nil
 }

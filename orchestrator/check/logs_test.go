@@ -67,7 +67,7 @@ func TestTLSEngineAgainstRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := engineOf(t, LogFindings(tt.top, map[string]string{http: tt.log}), http)
+			f := engineOf(t, LogFindings(tt.top, map[string]string{http: tt.log}, nil), http)
 			if f.Status != tt.want || !strings.Contains(f.Hint, tt.hint) {
 				t.Errorf("%s %q hint %q; want %s with %q", f.Status, f.Message, f.Hint, tt.want, tt.hint)
 			}
@@ -87,7 +87,7 @@ func TestTLSErrorLines(t *testing.T) {
 		"10:01:06.000 [vert.x-eventloop-thread-1] DEBUG o.e.h.c.i.ConnectionFactoryImpl - failed to connect to hono-service-auth.hono:5671: javax.net.ssl.SSLHandshakeException: sun.security.validator.ValidatorException: PKIX path building failed\n" +
 		"10:01:07.000 [vert.x-eventloop-thread-2] WARN  i.n.h.s.SslHandler - javax.net.ssl.SSLHandshakeException: Received fatal alert: bad_certificate\n"
 	var errs []Finding
-	for _, f := range LogFindings(top, map[string]string{"hono-service-messaging": log}) {
+	for _, f := range LogFindings(top, map[string]string{"hono-service-messaging": log}, nil) {
 		if f.Check == IDServiceLog {
 			errs = append(errs, f)
 		}
@@ -104,7 +104,7 @@ func TestTLSErrorLines(t *testing.T) {
 	}
 
 	// hono-sim's logs hold the probes' own handshakes; they are not read.
-	for _, f := range LogFindings(topology.Default(), map[string]string{"hono-service-messaging": simLog + log}) {
+	for _, f := range LogFindings(topology.Default(), map[string]string{"hono-service-messaging": simLog + log}, nil) {
 		if f.Check == IDServiceLog {
 			t.Errorf("sim log read for TLS errors: %+v", f)
 		}

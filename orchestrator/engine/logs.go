@@ -18,6 +18,9 @@ type LogsOptions struct {
 	Follow bool
 	// Tail is how many lines from the end each service starts with. Default: all.
 	Tail string
+	// Timestamps starts each line with the time Docker received it
+	// (RFC 3339, nanoseconds, UTC) and a space.
+	Timestamps bool
 }
 
 // Logs writes the logs of the project's services to w: one service's
@@ -56,7 +59,7 @@ func (e *Engine) Logs(ctx context.Context, name string, services []string, w io.
 		}
 		g.Go(func() error {
 			rc, err := e.cli.ContainerLogs(gctx, c.ID, container.LogsOptions{ShowStdout: true,
-				ShowStderr: true, Follow: o.Follow, Tail: o.Tail})
+				ShowStderr: true, Follow: o.Follow, Tail: o.Tail, Timestamps: o.Timestamps})
 			if err != nil {
 				return fmt.Errorf("logs of %s: %w", c.Labels[LabelService], err)
 			}
