@@ -1,10 +1,7 @@
 package check
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,17 +49,9 @@ const maxProbeRuns = 100
 // LoadProbeRuns reads the runs recorded in the reports folder dir; none
 // when there is no file yet.
 func LoadProbeRuns(dir string) (ProbeRuns, error) {
-	path := filepath.Join(dir, ProbeRunsFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("probe runs: %w", err)
-	}
 	var r ProbeRuns
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("probe runs %s: %w (remove it; the next check starts it anew)", path, err)
+	if _, err := atomicfile.ReadJSON(filepath.Join(dir, ProbeRunsFile), &r); err != nil {
+		return nil, fmt.Errorf("probe runs: %w (remove it; the next check starts it anew)", err)
 	}
 	return r, nil
 }
@@ -72,14 +61,10 @@ func (r ProbeRuns) Save(dir string) error {
 	if len(r) > maxProbeRuns {
 		r = r[len(r)-maxProbeRuns:]
 	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("probe runs: %w", err)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("probe runs: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, ProbeRunsFile), append(data, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, ProbeRunsFile), r, 0o644); err != nil {
 		return fmt.Errorf("probe runs: %w", err)
 	}
 	return nil

@@ -1,11 +1,7 @@
 package render
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/honoctl/honoctl/internal/atomicfile"
@@ -29,12 +25,8 @@ type recorded struct {
 // Save writes the options' target, extensions and user to
 // dir/render.json, atomically.
 func (o Options) Save(dir string) error {
-	data, err := json.MarshalIndent(recorded{Target: o.Target, Extensions: o.Extensions,
-		ExtensionsDir: o.ExtensionsDir, User: o.User}, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode render options: %w", err)
-	}
-	if err := atomicfile.Write(filepath.Join(dir, OptionsFile), append(data, '\n'), 0o644); err != nil {
+	r := recorded{Target: o.Target, Extensions: o.Extensions, ExtensionsDir: o.ExtensionsDir, User: o.User}
+	if err := atomicfile.WriteJSON(filepath.Join(dir, OptionsFile), r, 0o644); err != nil {
 		return fmt.Errorf("save render options: %w", err)
 	}
 	return nil
@@ -46,16 +38,13 @@ func (o Options) Save(dir string) error {
 func LoadOptions(dir string) (Options, error) {
 	o := Options{ProjectName: ProjectName(dir)}
 	path := filepath.Join(dir, OptionsFile)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return o, nil
-	}
-	if err != nil {
-		return o, fmt.Errorf("load render options: %w", err)
-	}
 	var r recorded
-	if err := json.Unmarshal(data, &r); err != nil {
-		return o, fmt.Errorf("load render options %s: %w (re-render with honoctl render)", path, err)
+	found, err := atomicfile.ReadJSON(path, &r)
+	if err != nil {
+		return o, fmt.Errorf("load render options: %w (re-render with honoctl render)", err)
+	}
+	if !found {
+		return o, nil
 	}
 	o.Target, o.Extensions, o.ExtensionsDir, o.User = r.Target, r.Extensions, r.ExtensionsDir, r.User
 	if _, err := o.withDefaults(); err != nil {

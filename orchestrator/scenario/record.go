@@ -1,12 +1,13 @@
 package scenario
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
 )
 
 // FileName is the file in a stack folder that lists the breakages the
@@ -29,27 +30,15 @@ func Record(dir string, applied ...Applied) error {
 		}
 		have = append(kept, a)
 	}
-	data, err := json.MarshalIndent(have, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", FileName, err)
-	}
-	return writeFile(filepath.Join(dir, FileName), append(data, '\n'), 0o644)
+	return atomicfile.WriteJSON(filepath.Join(dir, FileName), have, 0o644)
 }
 
 // Load reads the breakages recorded in dir; none when there is no
 // breaks.json.
 func Load(dir string) ([]Applied, error) {
-	path := filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
 	var out []Applied
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("%s: %w (delete it; honoctl up restores the stack)", path, err)
+	if _, err := atomicfile.ReadJSON(filepath.Join(dir, FileName), &out); err != nil {
+		return nil, fmt.Errorf("%w (delete it; honoctl up restores the stack)", err)
 	}
 	return out, nil
 }

@@ -1,11 +1,8 @@
 package topology
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/honoctl/honoctl/internal/atomicfile"
@@ -18,12 +15,7 @@ const FileName = "topology.json"
 
 // Save writes the options to dir/topology.json, atomically.
 func (o Options) Save(dir string) error {
-	data, err := json.MarshalIndent(o, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode topology options: %w", err)
-	}
-	path := filepath.Join(dir, FileName)
-	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, FileName), o, 0o644); err != nil {
 		return fmt.Errorf("save topology: %w", err)
 	}
 	return nil
@@ -35,16 +27,13 @@ var ErrNotRendered = errors.New("no topology recorded: run honoctl render (or ho
 // Load reads the options recorded in dir and builds the topology from them.
 func Load(dir string) (*Topology, error) {
 	path := filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s: %w", dir, ErrNotRendered)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load topology: %w", err)
-	}
 	var o Options
-	if err := json.Unmarshal(data, &o); err != nil {
-		return nil, fmt.Errorf("load topology %s: %w (re-render with honoctl render)", path, err)
+	found, err := atomicfile.ReadJSON(path, &o)
+	if err != nil {
+		return nil, fmt.Errorf("load topology: %w (re-render with honoctl render)", err)
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: %w", dir, ErrNotRendered)
 	}
 	t, err := New(o)
 	if err != nil {
