@@ -108,7 +108,7 @@ func TestCheckSimStack(t *testing.T) {
 		t.Errorf("probe runs after one check: %+v, %v (the check took %.2fs)", runs, err, r.Seconds)
 	}
 	for _, id := range []string{check.IDAMQPSASL, check.IDAMQPOpen, check.IDAMQPAttach, check.IDAuthToken,
-		check.IDDataHTTP, check.IDDataMQTT, check.IDServiceReady, check.IDTLSEngine, check.IDHandshake} {
+		check.IDDataHTTP, check.IDDataMQTT, check.IDDataKura, check.IDServiceReady, check.IDTLSEngine, check.IDHandshake} {
 		if !slices.ContainsFunc(r.Findings, func(f check.Finding) bool { return f.Check == id && f.Status == check.Pass }) {
 			t.Errorf("no passing %s finding", id)
 		}
@@ -159,6 +159,8 @@ func TestCheckSimStack(t *testing.T) {
 			want = append(want, "7 "+l.String()+" "+check.IDDataHTTP)
 		case topology.RoleMQTTAdapter:
 			want = append(want, "7 "+l.String()+" "+check.IDDataMQTT)
+		case topology.RoleKuraAdapter:
+			want = append(want, "7 "+l.String()+" "+check.IDDataKura)
 		}
 	}
 	sort.Strings(want)

@@ -26,19 +26,21 @@ import (
 const (
 	IDDataHTTP = "data.http"
 	IDDataMQTT = "data.mqtt"
+	IDDataKura = "data.kura"
 )
 
 // DataTarget is the end-to-end path as users drive it from the host: an
 // application on the router's published TLS port, a device posting to the
-// HTTP adapter and publishing to the MQTT adapter.
+// HTTP adapter and publishing to the MQTT adapter, and a Kura gateway
+// publishing to the Kura adapter.
 type DataTarget struct {
 	// App is the application's link (channel 1) and where it is dialled.
 	App     topology.Link
 	AppAddr string
-	// HTTP and MQTT are the devices' links (channel 7); Addr empty when the
-	// adapter is not in the stack or not published.
-	HTTP, MQTT         topology.Link
-	HTTPAddr, MQTTAddr string
+	// HTTP, MQTT and Kura are the devices' links (channel 7); Addr empty
+	// when the adapter is not in the stack or not published.
+	HTTP, MQTT, Kura             topology.Link
+	HTTPAddr, MQTTAddr, KuraAddr string
 	// TLS is what applications and devices trust, for host name localhost;
 	// a link without TLS (--tls-off) does without.
 	TLS *tls.Config
@@ -66,9 +68,11 @@ func DataTargets(s *Stack) *DataTarget {
 			d.HTTP, d.HTTPAddr = l, addr
 		case l.Client == topology.ClientDevice && s.Top.MustService(l.Server).Role == topology.RoleMQTTAdapter:
 			d.MQTT, d.MQTTAddr = l, addr
+		case l.Client == topology.ClientDevice && s.Top.MustService(l.Server).Role == topology.RoleKuraAdapter:
+			d.Kura, d.KuraAddr = l, addr
 		}
 	}
-	if d.AppAddr == "" || (d.HTTPAddr == "" && d.MQTTAddr == "") {
+	if d.AppAddr == "" || (d.HTTPAddr == "" && d.MQTTAddr == "" && d.KuraAddr == "") {
 		return nil
 	}
 	return d
@@ -110,6 +114,9 @@ func (p *DataProber) Probe(ctx context.Context, d *DataTarget) []Finding {
 	}
 	if d.MQTTAddr != "" {
 		paths = append(paths, dataPath{id: IDDataMQTT, link: d.MQTT, send: d.publishMQTT})
+	}
+	if d.KuraAddr != "" {
+		paths = append(paths, dataPath{id: IDDataKura, link: d.Kura, send: d.publishKura})
 	}
 
 	// The application first: without its credit the adapters answer 503.
@@ -227,27 +234,9 @@ func (d *DataTarget) postHTTP(ctx context.Context, payload []byte) (string, erro
 // publishMQTT is a device's QoS 1 publish to "telemetry" over TLS; the
 // adapter acknowledges only what it forwarded.
 func (d *DataTarget) publishMQTT(ctx context.Context, payload []byte) (string, error) {
-	o := mqtt.NewClientOptions().AddBroker("ssl://" + d.MQTTAddr).SetTLSConfig(d.TLS).
-		SetClientID("honoctl-check-" + rand.Text()[:8]).SetUsername(d.AuthID + "@" + d.Tenant).SetPassword(d.Password).
-		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(2 * time.Second)
-	c := mqtt.NewClient(o)
-	tok := c.Connect()
-	if err := waitToken(ctx, tok); err != nil {
-		hint := fmt.Sprintf("first hop that failed: device -> MQTT adapter (%s); see the tls.* findings of %s",
-			d.MQTTAddr, d.MQTT)
-		switch {
-		case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised):
-			hint = fmt.Sprintf("first hop that failed: device login at the MQTT adapter: %s@%s's password must "+
-				"match registry-data/credentials.json, and the adapter must reach the Device Registry (channel 5)",
-				d.AuthID, d.Tenant)
-		case errors.Is(err, packets.ErrorRefusedServerUnavailable):
-			// Hono's MQTT adapter refuses devices while it lacks its
-			// downstream or registry connection.
-			hint = "first hop that failed: MQTT adapter -> downstream: the adapter refuses devices (server " +
-				"unavailable) while it has no connection to Hono Messaging (channel 6) or the router, or to the " +
-				"Device Registry (channel 5); see those channels and service.ready"
-		}
-		return hint, fmt.Errorf("MQTT connect: %w", err)
+	c, hint, err := d.connectMQTT(ctx, d.MQTT, d.MQTTAddr, "MQTT adapter")
+	if err != nil {
+		return hint, err
 	}
 	defer c.Disconnect(100)
 	// Hono drops a QoS 1 message it cannot forward without a PUBACK, so
@@ -265,6 +254,68 @@ func (d *DataTarget) publishMQTT(ctx context.Context, payload []byte) (string, e
 				fmt.Errorf("MQTT publish to telemetry: %w", err)
 		}
 	}
+}
+
+// publishKura is a Kura gateway's data message: QoS 0 to
+// <account>/<client-id>/..., which Hono's Kura adapter maps to telemetry of
+// tenant <account> and device <client-id>. QoS 0 has no acknowledgement
+// and a message the adapter has no credit for is dropped, so it publishes
+// again, every 300 ms, until the probe ends; the application takes the
+// first copy.
+func (d *DataTarget) publishKura(ctx context.Context, payload []byte) (string, error) {
+	c, hint, err := d.connectMQTT(ctx, d.Kura, d.KuraAddr, "Kura adapter")
+	if err != nil {
+		return hint, err
+	}
+	topic := d.Tenant + "/" + d.Device + "/honoctl-check"
+	if err := waitToken(ctx, c.Publish(topic, 0, false, payload)); err != nil {
+		c.Disconnect(100)
+		return fmt.Sprintf("the Kura adapter (%s) took the connection but not the publish; see its log "+
+			"(honoctl logs %s)", d.KuraAddr, d.Kura.Server), fmt.Errorf("MQTT publish to %s: %w", topic, err)
+	}
+	go func() {
+		defer c.Disconnect(100)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(300 * time.Millisecond):
+				c.Publish(topic, 0, false, payload)
+			}
+		}
+	}()
+	return "", nil
+}
+
+// connectMQTT logs a device in at the MQTT or Kura adapter of link l,
+// which it dials at addr; on failure the hint names the hop.
+func (d *DataTarget) connectMQTT(ctx context.Context, l topology.Link, addr, adapter string) (mqtt.Client, string, error) {
+	scheme := "ssl://"
+	if !l.TLS {
+		scheme = "tcp://"
+	}
+	o := mqtt.NewClientOptions().AddBroker(scheme + addr).SetTLSConfig(d.tlsFor(l)).
+		SetClientID("honoctl-check-" + rand.Text()[:8]).SetUsername(d.AuthID + "@" + d.Tenant).SetPassword(d.Password).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(2 * time.Second)
+	c := mqtt.NewClient(o)
+	err := waitToken(ctx, c.Connect())
+	if err == nil {
+		return c, "", nil
+	}
+	hint := fmt.Sprintf("first hop that failed: device -> %s (%s); see the tls.* findings of %s", adapter, addr, l)
+	switch {
+	case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised):
+		hint = fmt.Sprintf("first hop that failed: device login at the %s: %s@%s's password must "+
+			"match registry-data/credentials.json, and the adapter must reach the Device Registry (channel 5)",
+			adapter, d.AuthID, d.Tenant)
+	case errors.Is(err, packets.ErrorRefusedServerUnavailable):
+		// Hono's MQTT and Kura adapters refuse devices while they lack
+		// their downstream or registry connection.
+		hint = "first hop that failed: " + adapter + " -> downstream: the adapter refuses devices (server " +
+			"unavailable) while it has no connection to Hono Messaging (channel 6) or the router, or to the " +
+			"Device Registry (channel 5); see those channels and service.ready"
+	}
+	return nil, hint, fmt.Errorf("MQTT connect: %w", err)
 }
 
 func waitToken(ctx context.Context, t mqtt.Token) error {
