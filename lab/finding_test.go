@@ -56,12 +56,3 @@ func TestEngineFindingNoLine(t *testing.T) {
 		t.Errorf("finding = %s %q, want a warning that the log names no engine", f.Status, f.Message)
 	}
 }
-
-func TestReadEngine(t *testing.T) {
-	got := ReadEngine(mustLog(t, "lab-required.log"))
-	want := TLSEngine{Engine: EngineOpenSSL, Version: "null", Available: "false",
-		Cause: "java.lang.ClassNotFoundException: io.netty.internal.tcnative.SSL"}
-	if got != want {
-		t.Errorf("ReadEngine = %+v, want %+v", got, want)
-	}
-}

@@ -9,14 +9,8 @@ import (
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
-// Hono 0.7's engine lines (AbstractServiceBase.addTlsKeyCertOptions, facts
-// sheet section 6), logged at INFO when a TLS server starts.
-var (
-	openSSLLine = regexp.MustCompile(`using OpenSSL \[version: ([^\]]*)\] instead of JDK's default SSL engine`)
-	jdkLine     = regexp.MustCompile(`using JDK's default SSL engine`)
-	// hono-sim names its engine in its first line: tls_engine="Go crypto/tls ...".
-	simLine = regexp.MustCompile(`tls_engine="(Go crypto/tls[^"]*)"`)
-)
+// hono-sim names its engine in its first line: tls_engine="Go crypto/tls ...".
+var simLine = regexp.MustCompile(`tls_engine="(Go crypto/tls[^"]*)"`)
 
 // tlsErrors are what the JDK and Netty write when a TLS handshake fails,
 // whichever side and whatever the cause: they are the symptoms, not a list
@@ -86,20 +80,19 @@ func engineFinding(top *topology.Topology, s topology.Service, log string) Findi
 		return fd
 	}
 
-	got, version := "", ""
-	if m := openSSLLine.FindStringSubmatch(log); m != nil {
-		got, version = string(topology.EngineOpenSSL), m[1]
-	} else if jdkLine.MatchString(log) {
-		got = string(topology.EngineJDK)
-	}
+	t := ReadEngine(log)
+	got, version := string(t.Engine), t.Version
 	fd.Evidence = append(fd.Evidence, Evidence{"log", got})
 	ext := render.ExtensionDir + "/ (mounted at " + render.ExtensionsPath + ")"
 	switch {
 	case got == "":
 		fd.Status, fd.Message = Warn, s.Name+"'s log has no \"using ... SSL engine\" line"
 		fd.Hint = "Hono logs the engine at INFO when a TLS server starts; see honoctl logs " + s.Name
-	case got == string(topology.EngineOpenSSL) && version == "null":
+	case t.Missing():
 		fd.Status, fd.Message = Fail, "OpenSSL is required (nativeTlsRequired) but no tcnative library loaded"
+		if t.Cause != "" {
+			fd.Message += ": " + t.Cause
+		}
 		fd.Hint = "put netty-tcnative-boringssl-static (2.0.10.Final, linux-x86_64) into " + ext
 	case got != string(s.Engine):
 		fd.Status = Fail
