@@ -172,6 +172,7 @@ func newService(role topology.Role) (*Service, schema, error) {
 	}
 	svc.AuthService.Signing.TokenExpiration = 600
 	svc.Registry.Signing.TokenExpiration = 600
+	svc.Registry.MaxDevicesPerTenant = 100 // FileBasedRegistrationConfigProperties
 	for _, fs := range []*FileService{&svc.Registry.FileService, &svc.Credentials, &svc.Tenant} {
 		fs.ModificationEnabled = true
 	}

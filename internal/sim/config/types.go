@@ -216,5 +216,8 @@ type FileService struct {
 // signs registration assertions.
 type RegistryService struct {
 	FileService
-	Signing Signing `hono:"signing"`
+	// MaxDevicesPerTenant bounds a tenant's devices; registering more is
+	// refused with 403. Default 100.
+	MaxDevicesPerTenant int     `hono:"maxDevicesPerTenant"`
+	Signing             Signing `hono:"signing"`
 }

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"sync"
 	"time"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -169,10 +172,14 @@ func parseSecret(m map[string]any) (Secret, error) {
 }
 
 // CredentialsStore holds the credentials of every tenant, read from
-// credentials.json (FileBasedCredentialsService).
+// credentials.json (FileBasedCredentialsService). It is safe for
+// concurrent use. Entries are replaced, never changed in place, so a
+// Credential handed out stays as it was.
 type CredentialsStore struct {
+	mu sync.RWMutex
 	// byTenant maps tenant -> auth-id -> the entries for that auth-id.
 	byTenant map[string]map[string][]Credential
+	saveMu   sync.Mutex // orders saves, as DeviceStore's
 }
 
 // LoadCredentials reads a credentials file: a list of
@@ -187,25 +194,32 @@ func LoadCredentials(path string) (*CredentialsStore, error) {
 	}
 	st := &CredentialsStore{byTenant: map[string]map[string][]Credential{}}
 	for _, t := range f {
-		m := st.byTenant[t.Tenant]
-		if m == nil {
-			m = map[string][]Credential{}
-			st.byTenant[t.Tenant] = m
-		}
 		for _, raw := range t.Credentials {
 			c, err := ParseCredential(raw)
 			if err != nil {
 				return nil, fmt.Errorf("credentials %s, tenant %s: %w", path, t.Tenant, err)
 			}
-			m[c.AuthID] = append(m[c.AuthID], c)
+			st.tenant(t.Tenant)[c.AuthID] = append(st.tenant(t.Tenant)[c.AuthID], c)
 		}
 	}
 	return st, nil
 }
 
+// tenant returns the tenant's map, made if missing. Call with mu held.
+func (st *CredentialsStore) tenant(id string) map[string][]Credential {
+	m := st.byTenant[id]
+	if m == nil {
+		m = map[string][]Credential{}
+		st.byTenant[id] = m
+	}
+	return m
+}
+
 // Get finds the first credential of the type for the auth-id whose fields
 // match every entry of clientContext (which may be nil), as Hono's "get".
 func (st *CredentialsStore) Get(tenant, typ, authID string, clientContext map[string]any) (Credential, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
 	for _, c := range st.byTenant[tenant][authID] {
 		if c.Type != typ {
 			continue
@@ -215,6 +229,113 @@ func (st *CredentialsStore) Get(tenant, typ, authID string, clientContext map[st
 		}
 	}
 	return Credential{}, false
+}
+
+// ForDevice returns every credential of a device, in no particular
+// order, as Hono's getAll.
+func (st *CredentialsStore) ForDevice(tenant, device string) []Credential {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	var out []Credential
+	for _, authID := range sortedKeys(st.byTenant[tenant]) {
+		for _, c := range st.byTenant[tenant][authID] {
+			if c.DeviceID == device {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// Add stores a credential: 201, or 409 when its auth-id has one of its
+// type already (FileBasedCredentialsService.add).
+//
+// NOTE: as in Hono 0.7, adding does not depend on modificationEnabled.
+func (st *CredentialsStore) Add(tenant string, c Credential) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := st.tenant(tenant)
+	for _, old := range m[c.AuthID] {
+		if old.Type == c.Type {
+			return StatusConflict
+		}
+	}
+	m[c.AuthID] = append(m[c.AuthID], c)
+	return StatusCreated
+}
+
+// Update replaces the credential of c's auth-id and type: 204, or 404.
+func (st *CredentialsStore) Update(tenant string, c Credential) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	list := st.byTenant[tenant][c.AuthID]
+	for i, old := range list {
+		if old.Type == c.Type {
+			// A new slice: readers may hold the old one.
+			next := append(append(append([]Credential{}, list[:i]...), list[i+1:]...), c)
+			st.byTenant[tenant][c.AuthID] = next
+			return StatusNoContent
+		}
+	}
+	return StatusNotFound
+}
+
+// Remove deletes the credential of an auth-id and type: 204, or 404.
+func (st *CredentialsStore) Remove(tenant, typ, authID string) int {
+	return st.remove(tenant, func(c Credential) bool { return c.AuthID == authID && c.Type == typ })
+}
+
+// RemoveDevice deletes every credential of a device: 204, or 404 when it
+// has none.
+func (st *CredentialsStore) RemoveDevice(tenant, device string) int {
+	return st.remove(tenant, func(c Credential) bool { return c.DeviceID == device })
+}
+
+func (st *CredentialsStore) remove(tenant string, match func(Credential) bool) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	status := StatusNotFound
+	m := st.byTenant[tenant]
+	for authID, list := range m {
+		var keep []Credential
+		for _, c := range list {
+			if match(c) {
+				status = StatusNoContent
+			} else {
+				keep = append(keep, c)
+			}
+		}
+		if len(keep) == 0 {
+			delete(m, authID) // Hono leaves no empty auth-id behind
+		} else {
+			m[authID] = keep
+		}
+	}
+	return status
+}
+
+// Save writes the store to path atomically, in the format
+// LoadCredentials reads, tenants and auth-ids sorted.
+func (st *CredentialsStore) Save(path string) error {
+	st.saveMu.Lock()
+	defer st.saveMu.Unlock()
+	type tenant struct {
+		Tenant      string           `json:"tenant"`
+		Credentials []map[string]any `json:"credentials"`
+	}
+	st.mu.RLock()
+	out := []tenant{}
+	for _, id := range sortedKeys(st.byTenant) {
+		t := tenant{Tenant: id, Credentials: []map[string]any{}}
+		for _, authID := range sortedKeys(st.byTenant[id]) {
+			for _, c := range st.byTenant[id][authID] {
+				t.Credentials = append(t.Credentials, c.Raw)
+			}
+		}
+		out = append(out, t)
+	}
+	st.mu.RUnlock()
+	return atomicfile.WriteJSON(path, out, 0o600)
 }
 
 func contextMatches(raw, ctx map[string]any) bool {

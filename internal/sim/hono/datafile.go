@@ -1,6 +1,7 @@
 package hono
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,7 +16,11 @@ func readJSON(path, what string, v any) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", what, err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	// Numbers stay as written, so that saving the file back (saveToFile)
+	// does not round them through float64.
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%s %s: %w", what, path, err)
 	}
 	return nil

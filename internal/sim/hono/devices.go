@@ -2,15 +2,22 @@ package hono
 
 import (
 	"fmt"
+	"sort"
+	"sync"
 	"time"
+
+	"github.com/honoctl/honoctl/internal/atomicfile"
 )
 
 // Status codes of registry responses (HTTP-style, as Hono sends them).
 const (
 	StatusOK             = 200
+	StatusCreated        = 201
+	StatusNoContent      = 204
 	StatusBadRequest     = 400
 	StatusForbidden      = 403
 	StatusNotFound       = 404
+	StatusConflict       = 409
 	StatusNotImplemented = 501
 )
 
@@ -37,9 +44,14 @@ func (d Device) Defaults() map[string]any {
 }
 
 // DeviceStore holds the registered devices per tenant
-// (FileBasedRegistrationService).
+// (FileBasedRegistrationService). It is safe for concurrent use: the
+// REST API changes it while the AMQP API reads it.
 type DeviceStore struct {
+	mu       sync.RWMutex
 	byTenant map[string]map[string]Device
+	// saveMu orders saves, so that an older snapshot never overwrites a
+	// newer one.
+	saveMu sync.Mutex
 }
 
 // NewDeviceStore returns an empty store; the Swarm deployment does not seed
@@ -78,6 +90,12 @@ func LoadDevices(path string) (*DeviceStore, error) {
 
 // Add registers or replaces a device.
 func (st *DeviceStore) Add(tenant string, d Device) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.put(tenant, d)
+}
+
+func (st *DeviceStore) put(tenant string, d Device) {
 	m := st.byTenant[tenant]
 	if m == nil {
 		m = map[string]Device{}
@@ -88,8 +106,101 @@ func (st *DeviceStore) Add(tenant string, d Device) {
 
 // Get returns a registered device.
 func (st *DeviceStore) Get(tenant, id string) (Device, bool) {
+	st.mu.RLock()
+	defer st.mu.RUnlock()
 	d, ok := st.byTenant[tenant][id]
 	return d, ok
+}
+
+// registrationData is what Hono stores for a device: the request's data
+// with "enabled" set to true unless it is a boolean
+// (EventBusService.getRequestPayload).
+func registrationData(data map[string]any) map[string]any {
+	out := make(map[string]any, len(data)+1)
+	for k, v := range data {
+		out[k] = v
+	}
+	if _, ok := out["enabled"].(bool); !ok {
+		out["enabled"] = true
+	}
+	return out
+}
+
+// Register adds a device (FileBasedRegistrationService.addDevice): 201,
+// 409 when the tenant has it already, 403 when the tenant has max
+// devices. The data is copied.
+//
+// NOTE: Hono 0.7 checks modificationEnabled on update and remove only; a
+// device may always be added.
+func (st *DeviceStore) Register(tenant, id string, data map[string]any, max int) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := st.byTenant[tenant]
+	if len(m) >= max {
+		return StatusForbidden
+	}
+	if _, dup := m[id]; dup {
+		return StatusConflict
+	}
+	st.put(tenant, Device{ID: id, Data: registrationData(data)})
+	return StatusCreated
+}
+
+// Update replaces a registered device's data: 204, or 404.
+func (st *DeviceStore) Update(tenant, id string, data map[string]any) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.byTenant[tenant][id]; !ok {
+		return StatusNotFound
+	}
+	st.put(tenant, Device{ID: id, Data: registrationData(data)})
+	return StatusNoContent
+}
+
+// Remove deregisters a device: 204, or 404.
+func (st *DeviceStore) Remove(tenant, id string) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, ok := st.byTenant[tenant][id]; !ok {
+		return StatusNotFound
+	}
+	delete(st.byTenant[tenant], id)
+	return StatusNoContent
+}
+
+// Save writes the store to path atomically, in the format LoadDevices
+// reads (tenants and devices sorted, so that the file diffs well).
+func (st *DeviceStore) Save(path string) error {
+	st.saveMu.Lock()
+	defer st.saveMu.Unlock()
+	type device struct {
+		ID   string         `json:"device-id"`
+		Data map[string]any `json:"data"`
+	}
+	type tenant struct {
+		Tenant  string   `json:"tenant"`
+		Devices []device `json:"devices"`
+	}
+	st.mu.RLock()
+	out := []tenant{}
+	for _, id := range sortedKeys(st.byTenant) {
+		t := tenant{Tenant: id, Devices: []device{}}
+		for _, d := range sortedKeys(st.byTenant[id]) {
+			t.Devices = append(t.Devices, device{ID: d, Data: st.byTenant[id][d].Data})
+		}
+		out = append(out, t)
+	}
+	st.mu.RUnlock()
+	return atomicfile.WriteJSON(path, out, 0o600)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Assertion is the payload of a successful "assert" response.

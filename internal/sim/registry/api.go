@@ -132,8 +132,9 @@ func (s *Server) process(endpoint string, req *request) (*response, error) {
 	case EndpointTenant + ":get":
 		return s.getTenant(req)
 	}
-	// TODO: register, update, deregister, add, remove: the stand-in's data
-	// is read-only, so these answer 501 rather than pretend.
+	// TODO: register, update, deregister, add, remove over AMQP: only the
+	// REST API changes data so far (change.go); these answer 501 rather
+	// than pretend, until each is wired to those changes and tested.
 	return &response{status: hono.StatusNotImplemented, tenant: req.tenant, deviceID: req.deviceID}, nil
 }
 

@@ -1,14 +1,20 @@
-// Package registry plays Hono 0.7's Device Registry (services/device-registry)
-// on its AMQP port: the registration ("assert", "get"), credentials ("get")
-// and tenant ("get") request/response APIs over TLS on 5671, with clients
-// authenticated by SASL PLAIN delegated to the Auth Server, answered from
-// the registry's data files (device-identities.json, credentials.json,
-// tenants.json) and registration assertions signed with the configured
-// shared secret.
+// Package registry plays Hono 0.7's Device Registry (services/device-registry).
 //
-// TODO: the REST API on 8443/8080 (hono.registry.rest) and the AMQP
-// operations that change data (register, update, deregister, add,
-// remove) are not played; they answer 501. Hono's getting-started step
-// that registers device 4711 over HTTP therefore has no stand-in, and the
-// stack seeds device-identities.json instead.
+// On its AMQP port it answers the registration ("assert", "get"),
+// credentials ("get") and tenant ("get") request/response APIs over TLS on
+// 5671, with clients authenticated by SASL PLAIN delegated to the Auth
+// Server, from the registry's data files (device-identities.json,
+// credentials.json, tenants.json), and signs registration assertions with
+// the configured shared secret.
+//
+// On hono.registry.rest (8443 TLS, 8080 plain) it serves Hono 0.7's REST
+// API for registrations and credentials, without authentication as in
+// Hono 0.7. Its changes reach the AMQP API at once (the stores are shared
+// under a mutex) and, with saveToFile, are written back to the data files.
+//
+// TODO: the REST tenant endpoint (/tenant) and the AMQP operations that
+// change data (register, update, deregister; add, update, remove; the
+// tenant API's add, update, remove) are not played; the AMQP ones answer
+// 501, the REST one 404. Tenants can therefore only be seeded through
+// tenants.json.
 package registry

@@ -49,15 +49,32 @@ func registry(t *testing.T, st *simtest.Stack, env ...string) (string, *simtest.
 
 func registryStatus(t *testing.T, st *simtest.Stack, env ...string) (string, *simtest.Logger, *health.Status) {
 	t.Helper()
-	log := simtest.NewLogger(t)
-	status := health.NewStatus()
-	rs, err := New(st.Config(t, topology.RoleRegistry, "hono-service-device-registry", env...), status, log.Logger)
+	r := startRegistry(t, st, env...)
+	return r.amqp, r.log, r.status
+}
+
+// running is a registry started by startRegistry.
+type running struct {
+	amqp   string // host:port of the AMQP API
+	rest   string // https://localhost:port of the REST API
+	log    *simtest.Logger
+	status *health.Status
+}
+
+// startRegistry runs a Device Registry with its AMQP and REST APIs on
+// ephemeral ports.
+func startRegistry(t *testing.T, st *simtest.Stack, env ...string) running {
+	t.Helper()
+	r := running{log: simtest.NewLogger(t), status: health.NewStatus()}
+	rs, err := New(st.Config(t, topology.RoleRegistry, "hono-service-device-registry", env...), r.status, r.log.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := simtest.Listen(t)
+	ln, rest := simtest.Listen(t), simtest.Listen(t)
 	simtest.Run(t, func(ctx context.Context) error { return rs.Serve(ctx, auth.Ports{Secure: ln}) })
-	return ln.Addr().String(), log, status
+	simtest.Run(t, func(ctx context.Context) error { return rs.ServeREST(ctx, auth.Ports{Secure: rest}) })
+	r.amqp, r.rest = ln.Addr().String(), "https://localhost:"+simtest.Port(rest)
+	return r
 }
 
 // client is a request/response client as Hono's: the reply link first,

@@ -32,6 +32,11 @@ type Server struct {
 	log    *slog.Logger
 	status *health.Status
 	store  stores
+	// changes say which changes the stores take and where they are saved.
+	changes changes
+	// rest is hono.registry.rest; restTLS its TLS, nil without a secure port.
+	rest    *config.ServerConfig
+	restTLS *tls.Config
 	// credit is the request links' credit (receiverLinkCredit).
 	credit uint32
 
@@ -68,6 +73,17 @@ func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server,
 		log.Info("TLS server", sum.Attrs()...)
 	}
 	s.tls = conf
+
+	s.rest, s.changes = cfg.Server(restBlock), changesFrom(cfg)
+	if s.restTLS, sum, err = tlsconf.ServiceServer(restBlock, s.rest, log); err != nil {
+		return nil, err
+	}
+	if s.restTLS != nil {
+		log.Info("TLS server", sum.Attrs()...)
+	}
+	if !s.changes.devices.ModificationEnabled {
+		log.Info("modification of registered devices has been disabled")
+	}
 	return s, nil
 }
 
@@ -107,7 +123,8 @@ func loadStores(cfg *config.Service, log *slog.Logger) (stores, error) {
 	return st, nil
 }
 
-// Run serves the registry's AMQP ports until ctx ends.
+// Run serves the registry's AMQP and REST ports until ctx ends or one of
+// them fails.
 func Run(ctx context.Context, cfg *config.Service, status *health.Status, log *slog.Logger) error {
 	s, err := New(cfg, status, log)
 	if err != nil {
@@ -117,7 +134,22 @@ func Run(ctx context.Context, cfg *config.Service, status *health.Status, log *s
 	if err != nil {
 		return err
 	}
-	return s.Serve(ctx, ports)
+	rest, err := s.ListenREST()
+	if err != nil {
+		ports.Close()
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	restErr := make(chan error, 1)
+	go func() {
+		err := s.ServeREST(ctx, rest)
+		cancel() // one API down takes the role down, so its health shows it
+		restErr <- err
+	}()
+	err = s.Serve(ctx, ports)
+	cancel()
+	return errors.Join(err, <-restErr)
 }
 
 // AuthClient is the client the registry delegates logins with.
