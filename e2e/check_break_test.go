@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -113,6 +116,8 @@ func TestCheckSimStack(t *testing.T) {
 			t.Errorf("no passing %s finding", id)
 		}
 	}
+
+	mustConsume(t, s)
 
 	// A device with the wrong password: the adapters refuse it.
 	top, err := topology.Load(s.dir)
@@ -226,5 +231,55 @@ func TestCheckStackNotUp(t *testing.T) {
 	code, _, stderr := s.honoctl("check")
 	if code != 2 || !strings.Contains(stderr, "is not up") || !strings.Contains(stderr, "honoctl up --dir "+s.dir) {
 		t.Errorf("check of a stack that is not up: exit %d\n%s", code, stderr)
+	}
+}
+
+// mustConsume runs honoctl consume --count 1 while curl posts telemetry
+// as Hono's getting started does, and wants the message as its line.
+func mustConsume(t *testing.T, s *stack) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t, "honoctl"), "consume", "--dir", s.dir, "--count", "1")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := bufio.NewReader(stderr).ReadString('\n')
+	if !strings.HasPrefix(first, "receiving telemetry/DEFAULT_TENANT as consumer@HONO") {
+		t.Fatalf("honoctl consume: %q", first)
+	}
+	top, err := topology.Load(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "https://localhost:" + strconv.Itoa(8443+top.Options.PortOffset) + "/telemetry"
+	post := func() string {
+		o, _ := exec.Command("curl", "-sS", "-i", "--max-time", "5", "--cacert",
+			filepath.Join(s.dir, render.CertsDir, render.TrustedCerts), "-u", "sensor1@DEFAULT_TENANT:hono-secret",
+			"-H", "Content-Type: application/json", "--data-binary", `{"temp": 5}`, url).CombinedOutput()
+		return string(o)
+	}
+	// NOTE: until the consumer's credit has reached the adapter, Hono
+	// answers 503; only that is waited for.
+	resp := post()
+	for deadline := time.Now().Add(10 * time.Second); strings.HasPrefix(resp, "HTTP/1.1 503") && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+		resp = post()
+	}
+	if !strings.HasPrefix(resp, "HTTP/1.1 202") {
+		t.Fatalf("curl %s: want 202, got\n%s", url, resp)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("honoctl consume --count 1: %v", err)
+	}
+	want := `device_id=4711 orig_adapter=hono-http importance=high orig_address=/telemetry content-type=application/json {"temp": 5}`
+	if got := strings.TrimSpace(out.String()); got != want {
+		t.Errorf("honoctl consume printed %q, want %q", got, want)
 	}
 }

@@ -57,6 +57,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			statusCommand(),
 			logsCommand(),
 			checkCommand(),
+			consumeCommand(),
 			probeCommand(),
 			demoCommand(),
 			scenariosCommand(),
