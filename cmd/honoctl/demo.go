@@ -72,6 +72,7 @@ func runDemo(c *cli.Context) error {
 	fmt.Fprintf(w, "\nThe stack %s keeps running.\n", projectName(c))
 	fmt.Fprintf(w, "  report:      %s\n", filepath.Join(dir, ReportsDir, "check.html"))
 	fmt.Fprintf(w, "  check again: honoctl check --dir %s\n", dir)
+	fmt.Fprintf(w, "  telemetry:   honoctl consume --dir %s   (then send as in the README)\n", dir)
 	fmt.Fprintf(w, "  stop it:     honoctl down --dir %s   (or: make down)\n", dir)
 	return checkErr
 }
