@@ -203,7 +203,7 @@ func (s *Server) getTenant(req *request) (*response, error) {
 	if !ok {
 		return &response{status: hono.StatusNotFound, tenant: id}, nil
 	}
-	return &response{status: hono.StatusOK, tenant: t.ID, payload: t.Raw, cache: hono.CacheMaxAge(hono.TenantCacheAge)}, nil
+	return &response{status: hono.StatusOK, tenant: t.ID, payload: t.JSON(), cache: hono.CacheMaxAge(hono.TenantCacheAge)}, nil
 }
 
 // message builds the AMQP response (RequestResponseApiConstants.getAmqpReply).

@@ -32,6 +32,13 @@ func ctxT(t *testing.T) context.Context {
 // TLS as in the deployment. It returns the registry's address and log.
 func stack(t *testing.T, st *simtest.Stack) (string, *simtest.Logger) {
 	t.Helper()
+	r := startRegistryWithAuth(t, st)
+	return r.amqp, r.log
+}
+
+// startRegistryWithAuth is startRegistry behind its own Auth Server.
+func startRegistryWithAuth(t *testing.T, st *simtest.Stack, env ...string) running {
+	t.Helper()
 	alog := simtest.NewLogger(t)
 	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
 	if err != nil {
@@ -39,7 +46,7 @@ func stack(t *testing.T, st *simtest.Stack) (string, *simtest.Logger) {
 	}
 	aln := simtest.Listen(t)
 	simtest.Run(t, func(ctx context.Context) error { return as.Serve(ctx, auth.Ports{Secure: aln}) })
-	return registry(t, st, "HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT="+simtest.Port(aln))
+	return startRegistry(t, st, append([]string{"HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT=" + simtest.Port(aln)}, env...)...)
 }
 
 func registry(t *testing.T, st *simtest.Stack, env ...string) (string, *simtest.Logger) {
