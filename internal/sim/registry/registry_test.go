@@ -393,3 +393,48 @@ func TestTenantAuthorization(t *testing.T) {
 	}, nil)
 	wantRejected(t, err, "amqp:unauthorized-access")
 }
+
+// TestRegistrationChanges: register, update and deregister over AMQP, as
+// RegistrationAmqpEndpoint; a protocol adapter may only assert, the
+// device manager (hono-client@HONO) may change.
+func TestRegistrationChanges(t *testing.T) {
+	st := simtest.NewStack(t)
+	r := startRegistryWithAuth(t, st)
+	c := newClient(t, dial(t, st, r.amqp, "hono-client@HONO", "secret"),
+		"registration/DEFAULT_TENANT", "registration/DEFAULT_TENANT/reg-client-changes")
+	dev := map[string]any{"device_id": "4740"}
+
+	for _, tt := range []struct {
+		subject string
+		body    any
+		want    int32
+	}{
+		{"register", []byte(`{"via":"gw-1"}`), 201},
+		{"register", nil, 409},
+		{"update", `{"enabled":false}`, 204},
+		{"deregister", nil, 204},
+		{"deregister", nil, 404},
+		{"update", nil, 404},
+	} {
+		resp := c.call(tt.subject, dev, tt.body)
+		if got := status(resp); got != tt.want {
+			t.Errorf("%s %v: status %v, want %d", tt.subject, tt.body, got, tt.want)
+		}
+		if tt.subject == "update" && tt.want == 204 {
+			got := curl(t, st, "GET", r.rest+"/registration/DEFAULT_TENANT/4740", "-", "").json(t)
+			if !jsonEqual(got["data"], map[string]any{"enabled": false}) {
+				t.Errorf("after update over AMQP, REST reads %v", got)
+			}
+		}
+	}
+
+	// The protocol adapters' role has registration/*:assert only.
+	a := newClient(t, dial(t, st, r.amqp, "http-adapter@HONO", "http-secret"),
+		"registration/DEFAULT_TENANT", "registration/DEFAULT_TENANT/reg-client-adapter")
+	subject := "register"
+	err := a.req.Send(ctxT(t), &goamqp.Message{
+		Properties:            &goamqp.MessageProperties{MessageID: "m", Subject: &subject, ReplyTo: &a.replyTo},
+		ApplicationProperties: map[string]any{"device_id": "4741"},
+	}, nil)
+	wantRejected(t, err, "amqp:unauthorized-access")
+}
