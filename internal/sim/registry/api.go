@@ -68,6 +68,14 @@ func parseRequest(target hono.Resource, msg *amqp.Message) (*request, error) {
 		if target.Tenant() == "" || req.deviceID == "" {
 			return nil, errors.New("registration request needs a tenant and device_id")
 		}
+		// "register" and "update" carry the device's data, if any.
+		if msg.HasValue || len(msg.Data) > 0 {
+			body, err := jsonBody(msg)
+			if err != nil {
+				return nil, err
+			}
+			req.body = body
+		}
 	case EndpointCredentials:
 		if target.Tenant() == "" {
 			return nil, errors.New("credentials request needs a tenant")
@@ -127,15 +135,30 @@ func (s *Server) process(endpoint string, req *request) (*response, error) {
 		return s.assert(req)
 	case EndpointRegistration + ":get":
 		return s.getDevice(req), nil
+	case EndpointRegistration + ":register":
+		// NOTE: unlike REST, Hono's AMQP endpoint keeps a "device-id" of the
+		// body in the stored data.
+		return s.changed(req, s.registerDevice(req.tenant, req.deviceID, req.body)), nil
+	case EndpointRegistration + ":update":
+		return s.changed(req, s.updateDevice(req.tenant, req.deviceID, req.body)), nil
+	case EndpointRegistration + ":deregister":
+		return s.changed(req, s.deregisterDevice(req.tenant, req.deviceID)), nil
 	case EndpointCredentials + ":get":
 		return s.getCredentials(req)
 	case EndpointTenant + ":get":
 		return s.getTenant(req)
 	}
-	// TODO: register, update, deregister, add, remove over AMQP: only the
-	// REST API changes data so far (change.go); these answer 501 rather
-	// than pretend, until each is wired to those changes and tested.
+	// TODO: the credentials API's add, update, remove and the tenant API's
+	// add, update, remove over AMQP: only REST changes credentials and
+	// tenants so far (change.go); these answer 501 rather than pretend,
+	// until each is wired to those changes and tested.
 	return &response{status: hono.StatusNotImplemented, tenant: req.tenant, deviceID: req.deviceID}, nil
+}
+
+// changed is the response to a change: its status, no payload
+// (BaseRegistrationService's register, update, deregister).
+func (s *Server) changed(req *request, status int) *response {
+	return &response{status: status, tenant: req.tenant, deviceID: req.deviceID}
 }
 
 func (s *Server) assert(req *request) (*response, error) {
@@ -203,7 +226,7 @@ func (s *Server) getTenant(req *request) (*response, error) {
 	if !ok {
 		return &response{status: hono.StatusNotFound, tenant: id}, nil
 	}
-	return &response{status: hono.StatusOK, tenant: t.ID, payload: t.Raw, cache: hono.CacheMaxAge(hono.TenantCacheAge)}, nil
+	return &response{status: hono.StatusOK, tenant: t.ID, payload: t.JSON(), cache: hono.CacheMaxAge(hono.TenantCacheAge)}, nil
 }
 
 // message builds the AMQP response (RequestResponseApiConstants.getAmqpReply).

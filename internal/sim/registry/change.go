@@ -11,12 +11,13 @@ import (
 // changes are the rules of the file-based services for changing data:
 // which changes they allow and where they keep the result.
 type changes struct {
-	devices, credentials config.FileService
-	maxDevices           int
+	devices, credentials, tenants config.FileService
+	maxDevices                    int
 }
 
 func changesFrom(cfg *config.Service) changes {
-	return changes{devices: cfg.Registry.FileService, credentials: cfg.Credentials, maxDevices: cfg.Registry.MaxDevicesPerTenant}
+	return changes{devices: cfg.Registry.FileService, credentials: cfg.Credentials, tenants: cfg.Tenant,
+		maxDevices: cfg.Registry.MaxDevicesPerTenant}
 }
 
 // registerDevice adds a device; data is the request body without its
@@ -118,7 +119,100 @@ func (s *Server) removeDeviceCredentials(tenant, device string) int {
 	return status
 }
 
-// saveDevices and saveCredentials write a store back when saveToFile is
+// errInvalidTenant is a tenant that BaseTenantService.isValidRequestPayload
+// or TenantObject refuses.
+var errInvalidTenant = errors.New("invalid tenant")
+
+// parseNewTenant makes the tenant to add or update from a request
+// payload without its "tenant-id", as BaseTenantService does: "adapters",
+// if given, must be a non-empty list of objects with a type; "enabled"
+// and each adapter's "enabled" and "device-authentication-required"
+// default to true. Beyond Hono, the flags must be booleans (Hono would
+// store anything and fail at the first lookup).
+func parseNewTenant(id string, payload map[string]any) (hono.Tenant, error) {
+	raw := make(map[string]any, len(payload)+2)
+	for k, v := range payload {
+		raw[k] = v
+	}
+	if v := raw["adapters"]; v != nil {
+		list, ok := v.([]any)
+		if !ok || len(list) == 0 {
+			return hono.Tenant{}, fmt.Errorf("%w: \"adapters\" must be a non-empty list", errInvalidTenant)
+		}
+		adapters := make([]any, 0, len(list))
+		for i, a := range list {
+			m, ok := a.(map[string]any)
+			if _, typed := m["type"]; !ok || !typed {
+				return hono.Tenant{}, fmt.Errorf("%w: adapter %d must be an object with a type", errInvalidTenant, i)
+			}
+			c := withDefault(m, "enabled", true)
+			adapters = append(adapters, withDefault(c, "device-authentication-required", true))
+		}
+		raw["adapters"] = adapters
+	}
+	if _, ok := raw["enabled"]; !ok {
+		raw["enabled"] = true
+	}
+	raw["tenant-id"] = id
+	t, err := hono.ParseTenant(raw)
+	if err != nil {
+		return hono.Tenant{}, fmt.Errorf("%w: %w", errInvalidTenant, err)
+	}
+	return t, nil
+}
+
+// withDefault is a copy of m with key set to v unless m has the key
+// (JsonObject.containsKey: a null counts as present).
+func withDefault(m map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(m)+1)
+	for k, x := range m {
+		out[k] = x
+	}
+	if _, ok := out[key]; !ok {
+		out[key] = v
+	}
+	return out
+}
+
+func (s *Server) addTenant(t hono.Tenant) int {
+	status := s.store.tenants.Add(t)
+	if status == hono.StatusCreated {
+		s.saveTenants()
+	}
+	return status
+}
+
+// updateTenant replaces a tenant: 400 for a payload that is not a
+// tenant (BaseTenantService checks it first), then 403 when modification
+// is disabled, 404 for an unknown tenant, 409 for a CA another tenant
+// trusts (FileBasedTenantService.update).
+func (s *Server) updateTenant(id string, payload map[string]any) (int, error) {
+	t, err := parseNewTenant(id, payload)
+	if err != nil {
+		return hono.StatusBadRequest, err
+	}
+	if !s.changes.tenants.ModificationEnabled {
+		return hono.StatusForbidden, nil
+	}
+	status := s.store.tenants.Update(t)
+	if status == hono.StatusNoContent {
+		s.saveTenants()
+	}
+	return status, nil
+}
+
+func (s *Server) removeTenant(id string) int {
+	if !s.changes.tenants.ModificationEnabled {
+		return hono.StatusForbidden
+	}
+	status := s.store.tenants.Remove(id)
+	if status == hono.StatusNoContent {
+		s.saveTenants()
+	}
+	return status
+}
+
+// saveDevices, saveCredentials and saveTenants write a store back when saveToFile is
 // set. Hono 0.7 saves a dirty store every 3 seconds and on stop; saving
 // after each change instead keeps what was registered even when the
 // container is killed, at the price of a write per change, which a test
@@ -133,6 +227,12 @@ func (s *Server) saveDevices() {
 func (s *Server) saveCredentials() {
 	if fs := s.changes.credentials; fs.SaveToFile {
 		s.logSave("credentials", fs.Filename, s.store.credentials.Save(fs.Filename))
+	}
+}
+
+func (s *Server) saveTenants() {
+	if fs := s.changes.tenants; fs.SaveToFile {
+		s.logSave("tenants", fs.Filename, s.store.tenants.Save(fs.Filename))
 	}
 }
 

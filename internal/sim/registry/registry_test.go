@@ -32,6 +32,13 @@ func ctxT(t *testing.T) context.Context {
 // TLS as in the deployment. It returns the registry's address and log.
 func stack(t *testing.T, st *simtest.Stack) (string, *simtest.Logger) {
 	t.Helper()
+	r := startRegistryWithAuth(t, st)
+	return r.amqp, r.log
+}
+
+// startRegistryWithAuth is startRegistry behind its own Auth Server.
+func startRegistryWithAuth(t *testing.T, st *simtest.Stack, env ...string) running {
+	t.Helper()
 	alog := simtest.NewLogger(t)
 	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
 	if err != nil {
@@ -39,7 +46,7 @@ func stack(t *testing.T, st *simtest.Stack) (string, *simtest.Logger) {
 	}
 	aln := simtest.Listen(t)
 	simtest.Run(t, func(ctx context.Context) error { return as.Serve(ctx, auth.Ports{Secure: aln}) })
-	return registry(t, st, "HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT="+simtest.Port(aln))
+	return startRegistry(t, st, append([]string{"HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT=" + simtest.Port(aln)}, env...)...)
 }
 
 func registry(t *testing.T, st *simtest.Stack, env ...string) (string, *simtest.Logger) {
@@ -383,6 +390,51 @@ func TestTenantAuthorization(t *testing.T) {
 		Properties:            &goamqp.MessageProperties{MessageID: "m", Subject: &subject, ReplyTo: &replyTo},
 		ApplicationProperties: map[string]any{"tenant_id": "HTTP_TENANT"},
 		Value:                 []byte(`{"tenant-id":"HTTP_TENANT"}`),
+	}, nil)
+	wantRejected(t, err, "amqp:unauthorized-access")
+}
+
+// TestRegistrationChanges: register, update and deregister over AMQP, as
+// RegistrationAmqpEndpoint; a protocol adapter may only assert, the
+// device manager (hono-client@HONO) may change.
+func TestRegistrationChanges(t *testing.T) {
+	st := simtest.NewStack(t)
+	r := startRegistryWithAuth(t, st)
+	c := newClient(t, dial(t, st, r.amqp, "hono-client@HONO", "secret"),
+		"registration/DEFAULT_TENANT", "registration/DEFAULT_TENANT/reg-client-changes")
+	dev := map[string]any{"device_id": "4740"}
+
+	for _, tt := range []struct {
+		subject string
+		body    any
+		want    int32
+	}{
+		{"register", []byte(`{"via":"gw-1"}`), 201},
+		{"register", nil, 409},
+		{"update", `{"enabled":false}`, 204},
+		{"deregister", nil, 204},
+		{"deregister", nil, 404},
+		{"update", nil, 404},
+	} {
+		resp := c.call(tt.subject, dev, tt.body)
+		if got := status(resp); got != tt.want {
+			t.Errorf("%s %v: status %v, want %d", tt.subject, tt.body, got, tt.want)
+		}
+		if tt.subject == "update" && tt.want == 204 {
+			got := curl(t, st, "GET", r.rest+"/registration/DEFAULT_TENANT/4740", "-", "").json(t)
+			if !jsonEqual(got["data"], map[string]any{"enabled": false}) {
+				t.Errorf("after update over AMQP, REST reads %v", got)
+			}
+		}
+	}
+
+	// The protocol adapters' role has registration/*:assert only.
+	a := newClient(t, dial(t, st, r.amqp, "http-adapter@HONO", "http-secret"),
+		"registration/DEFAULT_TENANT", "registration/DEFAULT_TENANT/reg-client-adapter")
+	subject := "register"
+	err := a.req.Send(ctxT(t), &goamqp.Message{
+		Properties:            &goamqp.MessageProperties{MessageID: "m", Subject: &subject, ReplyTo: &a.replyTo},
+		ApplicationProperties: map[string]any{"device_id": "4741"},
 	}, nil)
 	wantRejected(t, err, "amqp:unauthorized-access")
 }

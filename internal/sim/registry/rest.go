@@ -19,7 +19,8 @@ const (
 )
 
 // RESTHandler is the registry's HTTP API as Hono 0.7's
-// RegistrationHttpEndpoint and CredentialsHttpEndpoint route it, without
+// RegistrationHttpEndpoint, CredentialsHttpEndpoint and TenantHttpEndpoint
+// route it, without
 // authentication, as in Hono 0.7. maxBody bounds a request body
 // (maxPayloadSize of hono.registry.rest, BodyHandler's limit).
 func (s *Server) RESTHandler(maxBody int) http.Handler {
@@ -46,6 +47,8 @@ func (s *Server) RESTHandler(maxBody int) http.Handler {
 	mux.Handle("/credentials/{tenant}", h(s.restCredentialsTenant))
 	mux.Handle("/credentials/{tenant}/{device}", h(s.restCredentialsDevice))
 	mux.Handle("/credentials/{tenant}/{authid}/{type}", h(s.restCredentialsAuthID))
+	mux.Handle("/tenant", h(s.restTenant))
+	mux.Handle("/tenant/{tenant}", h(s.restTenantID))
 	return mux
 }
 
@@ -191,20 +194,11 @@ func (s *Server) restCredentialsAuthID(w http.ResponseWriter, r *http.Request, b
 	}
 }
 
-// requiredCredential is AbstractHttpEndpoint.extractRequiredJsonPayload
-// and CredentialsObject.isValid: a JSON object body, declared as such,
-// that is a complete credential. Hono answers each refusal with a bare
-// 400; ours names the reason in the body.
+// requiredCredential is a required JSON payload that
+// CredentialsObject.isValid accepts: a complete credential. Hono answers
+// each refusal with a bare 400; ours names the reason in the body.
 func requiredCredential(w http.ResponseWriter, r *http.Request, body []byte) (hono.Credential, bool) {
-	switch ct := r.Header.Get("Content-Type"); {
-	case ct == "":
-		textError(w, http.StatusBadRequest, "Missing Content-Type header")
-		return hono.Credential{}, false
-	case !isJSON(r):
-		textError(w, http.StatusBadRequest, "Unsupported Content-Type")
-		return hono.Credential{}, false
-	}
-	raw, ok := jsonObject(w, body)
+	raw, ok := requiredJSON(w, r, body)
 	if !ok {
 		return hono.Credential{}, false
 	}
@@ -214,6 +208,20 @@ func requiredCredential(w http.ResponseWriter, r *http.Request, body []byte) (ho
 		return hono.Credential{}, false
 	}
 	return c, true
+}
+
+// requiredJSON is AbstractHttpEndpoint.extractRequiredJsonPayload: a JSON
+// object body, declared as such; it answers 400 otherwise.
+func requiredJSON(w http.ResponseWriter, r *http.Request, body []byte) (map[string]any, bool) {
+	switch ct := r.Header.Get("Content-Type"); {
+	case ct == "":
+		textError(w, http.StatusBadRequest, "Missing Content-Type header")
+		return nil, false
+	case !isJSON(r):
+		textError(w, http.StatusBadRequest, "Unsupported Content-Type")
+		return nil, false
+	}
+	return jsonObject(w, body)
 }
 
 // isJSON reports whether the request declares a JSON body (Vert.x's

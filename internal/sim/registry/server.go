@@ -84,6 +84,9 @@ func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server,
 	if !s.changes.devices.ModificationEnabled {
 		log.Info("modification of registered devices has been disabled")
 	}
+	if !s.changes.tenants.ModificationEnabled {
+		log.Info("modification of registered tenants has been disabled")
+	}
 	return s, nil
 }
 
