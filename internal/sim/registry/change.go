@@ -23,31 +23,31 @@ func changesFrom(cfg *config.Service) changes {
 // registerDevice adds a device; data is the request body without its
 // "device-id".
 func (s *Server) registerDevice(tenant, id string, data map[string]any) int {
-	status := s.store.devices.Register(tenant, id, data, s.changes.maxDevices)
-	if status == hono.StatusCreated {
-		s.saveDevices()
-	}
-	return status
+	return apply(true, func() int { return s.store.devices.Register(tenant, id, data, s.changes.maxDevices) },
+		hono.StatusCreated, s.saveDevices)
 }
 
 func (s *Server) updateDevice(tenant, id string, data map[string]any) int {
-	if !s.changes.devices.ModificationEnabled {
-		return hono.StatusForbidden
-	}
-	status := s.store.devices.Update(tenant, id, data)
-	if status == hono.StatusNoContent {
-		s.saveDevices()
-	}
-	return status
+	return apply(s.changes.devices.ModificationEnabled, func() int { return s.store.devices.Update(tenant, id, data) },
+		hono.StatusNoContent, s.saveDevices)
 }
 
 func (s *Server) deregisterDevice(tenant, id string) int {
-	if !s.changes.devices.ModificationEnabled {
+	return apply(s.changes.devices.ModificationEnabled, func() int { return s.store.devices.Remove(tenant, id) },
+		hono.StatusNoContent, s.saveDevices)
+}
+
+// apply makes one change with op and saves the store when op answers
+// done. Unless allowed (modificationEnabled, which Hono 0.7's file-based
+// services check on updates and removals, not on additions) it answers
+// 403 and changes nothing.
+func apply(allowed bool, op func() int, done int, save func()) int {
+	if !allowed {
 		return hono.StatusForbidden
 	}
-	status := s.store.devices.Remove(tenant, id)
-	if status == hono.StatusNoContent {
-		s.saveDevices()
+	status := op()
+	if status == done {
+		save()
 	}
 	return status
 }
@@ -77,46 +77,25 @@ func parseNewCredential(raw map[string]any) (hono.Credential, error) {
 }
 
 func (s *Server) addCredential(tenant string, c hono.Credential) int {
-	status := s.store.credentials.Add(tenant, c)
-	if status == hono.StatusCreated {
-		s.saveCredentials()
-	}
-	return status
+	return apply(true, func() int { return s.store.credentials.Add(tenant, c) }, hono.StatusCreated, s.saveCredentials)
 }
 
 func (s *Server) updateCredential(tenant string, c hono.Credential) int {
-	if !s.changes.credentials.ModificationEnabled {
-		return hono.StatusForbidden
-	}
-	status := s.store.credentials.Update(tenant, c)
-	if status == hono.StatusNoContent {
-		s.saveCredentials()
-	}
-	return status
+	return apply(s.changes.credentials.ModificationEnabled, func() int { return s.store.credentials.Update(tenant, c) },
+		hono.StatusNoContent, s.saveCredentials)
 }
 
+// removeCredential removes by auth-id and type. NOTE: Hono 0.7 forgets to
+// mark its store dirty here, so such a removal is lost on restart; we
+// save it.
 func (s *Server) removeCredential(tenant, typ, authID string) int {
-	if !s.changes.credentials.ModificationEnabled {
-		return hono.StatusForbidden
-	}
-	status := s.store.credentials.Remove(tenant, typ, authID)
-	if status == hono.StatusNoContent {
-		// NOTE: Hono 0.7 forgets to mark its store dirty here, so a
-		// removal by auth-id and type is lost on restart; we keep it.
-		s.saveCredentials()
-	}
-	return status
+	return apply(s.changes.credentials.ModificationEnabled,
+		func() int { return s.store.credentials.Remove(tenant, typ, authID) }, hono.StatusNoContent, s.saveCredentials)
 }
 
 func (s *Server) removeDeviceCredentials(tenant, device string) int {
-	if !s.changes.credentials.ModificationEnabled {
-		return hono.StatusForbidden
-	}
-	status := s.store.credentials.RemoveDevice(tenant, device)
-	if status == hono.StatusNoContent {
-		s.saveCredentials()
-	}
-	return status
+	return apply(s.changes.credentials.ModificationEnabled,
+		func() int { return s.store.credentials.RemoveDevice(tenant, device) }, hono.StatusNoContent, s.saveCredentials)
 }
 
 // errInvalidTenant is a tenant that BaseTenantService.isValidRequestPayload
@@ -175,11 +154,7 @@ func withDefault(m map[string]any, key string, v any) map[string]any {
 }
 
 func (s *Server) addTenant(t hono.Tenant) int {
-	status := s.store.tenants.Add(t)
-	if status == hono.StatusCreated {
-		s.saveTenants()
-	}
-	return status
+	return apply(true, func() int { return s.store.tenants.Add(t) }, hono.StatusCreated, s.saveTenants)
 }
 
 // updateTenant replaces a tenant: 400 for a payload that is not a
@@ -191,25 +166,13 @@ func (s *Server) updateTenant(id string, payload map[string]any) (int, error) {
 	if err != nil {
 		return hono.StatusBadRequest, err
 	}
-	if !s.changes.tenants.ModificationEnabled {
-		return hono.StatusForbidden, nil
-	}
-	status := s.store.tenants.Update(t)
-	if status == hono.StatusNoContent {
-		s.saveTenants()
-	}
-	return status, nil
+	return apply(s.changes.tenants.ModificationEnabled, func() int { return s.store.tenants.Update(t) },
+		hono.StatusNoContent, s.saveTenants), nil
 }
 
 func (s *Server) removeTenant(id string) int {
-	if !s.changes.tenants.ModificationEnabled {
-		return hono.StatusForbidden
-	}
-	status := s.store.tenants.Remove(id)
-	if status == hono.StatusNoContent {
-		s.saveTenants()
-	}
-	return status
+	return apply(s.changes.tenants.ModificationEnabled, func() int { return s.store.tenants.Remove(id) },
+		hono.StatusNoContent, s.saveTenants)
 }
 
 // saveDevices, saveCredentials and saveTenants write a store back when saveToFile is
