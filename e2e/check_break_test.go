@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -258,22 +257,10 @@ func mustConsume(t *testing.T, s *stack) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "https://localhost:" + strconv.Itoa(8443+top.Options.PortOffset) + "/telemetry"
-	post := func() string {
-		o, _ := exec.Command("curl", "-sS", "-i", "--max-time", "5", "--cacert",
-			filepath.Join(s.dir, render.CertsDir, render.TrustedCerts), "-u", "sensor1@DEFAULT_TENANT:hono-secret",
-			"-H", "Content-Type: application/json", "--data-binary", `{"temp": 5}`, url).CombinedOutput()
-		return string(o)
-	}
-	// NOTE: until the consumer's credit has reached the adapter, Hono
-	// answers 503; only that is waited for.
-	resp := post()
-	for deadline := time.Now().Add(10 * time.Second); strings.HasPrefix(resp, "HTTP/1.1 503") && time.Now().Before(deadline); {
-		time.Sleep(200 * time.Millisecond)
-		resp = post()
-	}
+	ca := filepath.Join(s.dir, render.CertsDir, render.TrustedCerts)
+	resp := postTelemetry(t, ca, 8443+top.Options.PortOffset, "sensor1@DEFAULT_TENANT:hono-secret", `{"temp": 5}`)
 	if !strings.HasPrefix(resp, "HTTP/1.1 202") {
-		t.Fatalf("curl %s: want 202, got\n%s", url, resp)
+		t.Fatalf("telemetry to the HTTP adapter: want 202, got\n%s", resp)
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("honoctl consume --count 1: %v", err)

@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/honoctl/honoctl/internal/sim/hono"
-	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
 	"github.com/honoctl/honoctl/orchestrator/render"
 )
 
@@ -80,37 +78,12 @@ func TestRegistryRESTProvisionsDevice(t *testing.T) {
 	}
 
 	// The application, then the device.
-	p := simtest.StartProton(t, "receive", "amqps://localhost:"+strconv.Itoa(15671+offset),
-		"telemetry/DEFAULT_TENANT", "1", ca, "consumer@HONO", "verysecret")
-	if l := p.Next(t, 20*time.Second); l != "ready" {
-		t.Fatalf("Proton consumer: %s", l)
-	}
-	url := "https://localhost:" + strconv.Itoa(8443+offset) + "/telemetry"
-	post := func() string {
-		o, _ := exec.Command("curl", "-sS", "-i", "--max-time", "5", "--cacert", ca,
-			"-u", "sensor2@DEFAULT_TENANT:hono-secret-2", "-H", "Content-Type: application/json",
-			"--data-binary", `{"temp": 7}`, url).CombinedOutput()
-		return string(o)
-	}
-	resp := post()
-	// NOTE: 503 means the router has not yet passed the new consumer's
-	// credit down to the adapter; that, and only that, is waited for, as
-	// long as TestSwarmStackDeploys waits for its first 202.
-	for deadline := time.Now().Add(20 * time.Second); strings.HasPrefix(resp, "HTTP/1.1 503") && time.Now().Before(deadline); {
-		time.Sleep(300 * time.Millisecond)
-		resp = post()
-	}
-	if !strings.HasPrefix(resp, "HTTP/1.1 202") {
+	p := startConsumer(t, ca, 15671+offset)
+	if resp := postTelemetry(t, ca, 8443+offset, "sensor2@DEFAULT_TENANT:hono-secret-2", `{"temp": 7}`); !strings.HasPrefix(resp, "HTTP/1.1 202") {
 		_, logs, _ := s.honoctl("logs", "hono-service-device-registry")
 		t.Fatalf("telemetry as sensor2: want 202, got\n%s\nregistry log:\n%s", resp, logs)
 	}
-	var got struct {
-		Body       string         `json:"body"`
-		Properties map[string]any `json:"properties"`
-	}
-	if err := json.Unmarshal([]byte(p.Next(t, 20*time.Second)), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := nextReceived(t, p)
 	if got.Body != `{"temp": 7}` || got.Properties["device_id"] != "4712" {
 		t.Errorf("the consumer got %q %v, want sensor2's message from device 4712", got.Body, got.Properties)
 	}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +16,6 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
-	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
@@ -81,31 +79,11 @@ func TestSwarmStackDeploys(t *testing.T) {
 	// The application on the router's published port, then a device.
 	certs := filepath.Join(s.dir, render.CertsDir)
 	ca := filepath.Join(certs, render.TrustedCerts)
-	p := simtest.StartProton(t, "receive", "amqps://localhost:"+strconv.Itoa(15671+offset),
-		"telemetry/DEFAULT_TENANT", "1", ca, "consumer@HONO", "verysecret")
-	if l := p.Next(t, 20*time.Second); l != "ready" {
-		t.Fatalf("Proton consumer: %s", l)
+	p := startConsumer(t, ca, 15671+offset)
+	if resp := postTelemetry(t, ca, 8443+offset, "sensor1@DEFAULT_TENANT:hono-secret", `{"temp": 5}`); !strings.HasPrefix(resp, "HTTP/1.1 202") {
+		t.Fatalf("telemetry through the swarm's HTTP adapter: want 202, got\n%s", resp)
 	}
-	url := "https://localhost:" + strconv.Itoa(8443+offset) + "/telemetry"
-	var out string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
-		o, err := exec.Command("curl", "-sS", "-i", "--max-time", "5", "--cacert", ca,
-			"-u", "sensor1@DEFAULT_TENANT:hono-secret", "-H", "Content-Type: application/json",
-			"--data-binary", `{"temp": 5}`, url).CombinedOutput()
-		if out = string(o); err == nil && strings.HasPrefix(out, "HTTP/1.1 202") {
-			break
-		}
-	}
-	if !strings.HasPrefix(out, "HTTP/1.1 202") {
-		t.Fatalf("curl %s never got 202:\n%s", url, out)
-	}
-	var got struct {
-		Body       string         `json:"body"`
-		Properties map[string]any `json:"properties"`
-	}
-	if err := json.Unmarshal([]byte(p.Next(t, 20*time.Second)), &got); err != nil {
-		t.Fatal(err)
-	}
+	got := nextReceived(t, p)
 	if got.Body != `{"temp": 5}` || got.Properties["orig_adapter"] != "hono-http" {
 		t.Errorf("the consumer got %q %v", got.Body, got.Properties)
 	}
