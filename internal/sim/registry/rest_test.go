@@ -2,7 +2,6 @@ package registry
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,11 +15,9 @@ import (
 	"time"
 
 	"github.com/honoctl/honoctl/certs"
-	"github.com/honoctl/honoctl/internal/sim/auth"
 	"github.com/honoctl/honoctl/internal/sim/health"
 	"github.com/honoctl/honoctl/internal/sim/hono"
 	"github.com/honoctl/honoctl/internal/sim/hono/simtest"
-	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
 // curlResult is what the real curl saw.
@@ -275,14 +272,7 @@ func TestRESTTLS(t *testing.T) {
 // asks for them.
 func TestRESTThenAMQP(t *testing.T) {
 	st := simtest.NewStack(t)
-	alog := simtest.NewLogger(t)
-	as, err := auth.New(st.Config(t, topology.RoleAuth, "hono-service-auth"), health.NewStatus(), alog.Logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	aln := simtest.Listen(t)
-	simtest.Run(t, func(ctx context.Context) error { return as.Serve(ctx, auth.Ports{Secure: aln}) })
-	r := startRegistry(t, st, "HONO_AUTH_HOST=localhost", "HONO_AUTH_PORT="+simtest.Port(aln))
+	r := startRegistryWithAuth(t, st)
 
 	curl(t, st, "POST", r.rest+"/registration/DEFAULT_TENANT", "application/json", `{"device-id":"4730"}`).
 		want(t, "register 4730", 201)
