@@ -6,6 +6,7 @@ import (
 	"net"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
 
+	"github.com/honoctl/honoctl/orchestrator/check"
 	"github.com/honoctl/honoctl/orchestrator/render"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
@@ -74,6 +76,23 @@ func TestSwarmStackDeploys(t *testing.T) {
 		}
 		t.Fatalf("stack %s: not all %d services healthy after 2m:\n%s\nlast log lines:\n%s", name, services,
 			cli("stack", "ps", "--no-trunc", "--format", "{{.Name}} {{.CurrentState}} {{.Error}}", name), logs.String())
+	}
+
+	// honoctl sees the swarm's task containers as the stack's services,
+	// and checks every channel across the overlay network.
+	if stdout, _ := s.mustHonoctl("status"); strings.Count(stdout, "running (healthy)") != services {
+		t.Errorf("honoctl status of the swarm stack: want %d healthy:\n%s", services, stdout)
+	}
+	code, r := s.check()
+	if code != 0 || len(red(r)) > 0 {
+		t.Errorf("honoctl check of the swarm stack: exit %d:%s", code, failures(r))
+	}
+	t.Logf("check of the swarm stack: %d findings", len(r.Findings))
+	for _, id := range []string{check.IDHandshake, check.IDAMQPAttach, check.IDServiceReady, check.IDTLSEngine,
+		check.IDDataHTTP, check.IDDataMQTT, check.IDDataKura} {
+		if !slices.ContainsFunc(r.Findings, func(f check.Finding) bool { return f.Check == id && f.Status == check.Pass }) {
+			t.Errorf("check of the swarm stack: no passing %s finding", id)
+		}
 	}
 
 	// The application on the router's published port, then a device.

@@ -101,12 +101,6 @@ func runCheck(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if ro, err := render.LoadOptions(dir); err == nil && ro.Target == render.TargetSwarm {
-		// Its containers carry a swarm's labels, not Compose's, and its
-		// logs are the services': what check reads is not there.
-		return cannot("%s is rendered for a swarm (docker stack deploy), and check probes stacks that honoctl up "+
-			"or docker compose runs: render it with --target compose, then honoctl up --dir %s", dir, dir)
-	}
 	top := st.Top
 	project := c.String("project")
 	if project == "" {

@@ -65,7 +65,7 @@ func probeInNetwork(ctx context.Context, e *engine.Engine, st *check.Stack, proj
 	if err != nil {
 		return nil, err
 	}
-	p, err := engine.Load(ctx, dir, project)
+	p, err := engine.LoadFile(ctx, dir, project)
 	if err != nil {
 		return nil, err
 	}
@@ -143,8 +143,8 @@ func runningServices(ctx context.Context, e *engine.Engine, dir, project string)
 		}
 	}
 	if len(running) == 0 {
-		return nil, fmt.Errorf("stack %s is not up: no container of project %s runs; start it with honoctl up --dir %s",
-			dir, project, dir)
+		return nil, fmt.Errorf("stack %s is not up: no container of project %s runs; start it with %s",
+			dir, project, startCommand(dir, project))
 	}
 	return running, nil
 }

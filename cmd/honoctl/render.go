@@ -199,7 +199,7 @@ func runRender(c *cli.Context) error {
 				"in at most 64 characters, which leaves %d for the stack's name\n", name, most)
 			name = "hono"
 		}
-		next = "docker stack deploy --resolve-image never -c " + dir + "/" + render.ComposeFile + " " + name
+		next = startCommand(dir, name)
 	}
 	fmt.Fprintf(w, "next: %s\n", next)
 	return nil

@@ -163,19 +163,3 @@ func TestRestoreRendersWithRecordedOptions(t *testing.T) {
 		t.Errorf("the registry's configuration is still broken:\n%s", reg)
 	}
 }
-
-// TestCheckOfSwarmFolderSaysSo: check does not probe a swarm's stack; it
-// says why and what to render instead of sending the user to honoctl up.
-func TestCheckOfSwarmFolderSaysSo(t *testing.T) {
-	dir := t.TempDir()
-	if code, _, stderr := runRenderCLI(t, "certs", "--dir", dir); code != exitOK {
-		t.Fatalf("certs: exit %d: %s", code, stderr)
-	}
-	if code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--target", "swarm"); code != exitOK {
-		t.Fatalf("render: exit %d: %s", code, stderr)
-	}
-	code, _, stderr := runRenderCLI(t, "check", "--dir", dir)
-	if code != exitCannot || !strings.Contains(stderr, "rendered for a swarm") || !strings.Contains(stderr, "--target compose") {
-		t.Errorf("check of a swarm folder: exit %d, stderr:\n%s", code, stderr)
-	}
-}

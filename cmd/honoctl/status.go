@@ -38,7 +38,7 @@ func runStatus(c *cli.Context) error {
 	// Services of the rendered file that have no container yet show too.
 	dir := c.String("dir")
 	if _, err := os.Stat(filepath.Join(dir, render.ComposeFile)); err == nil {
-		p, err := engine.Load(c.Context, dir, name)
+		p, err := engine.LoadFile(c.Context, dir, name)
 		if err != nil {
 			return cannot("%w", err)
 		}
@@ -55,7 +55,7 @@ func runStatus(c *cli.Context) error {
 		sort.Slice(st.Services, func(i, j int) bool { return st.Services[i].Service < st.Services[j].Service })
 	}
 	if len(st.Services) == 0 {
-		fmt.Fprintf(c.App.ErrWriter, "stack %s has no containers; start it with: honoctl up --dir %s\n", name, dir)
+		fmt.Fprintf(c.App.ErrWriter, "stack %s has no containers; start it with: %s\n", name, startCommand(dir, name))
 		return nil
 	}
 	printTable(c.App.Writer, st)
@@ -71,4 +71,13 @@ func runStatus(c *cli.Context) error {
 		fmt.Fprintln(c.App.ErrWriter, note)
 	}
 	return nil
+}
+
+// startCommand is how the stack folder dir is brought up as project:
+// honoctl up, or docker stack deploy for a folder rendered for a swarm.
+func startCommand(dir, project string) string {
+	if ro, err := render.LoadOptions(dir); err == nil && ro.Target == render.TargetSwarm {
+		return "docker stack deploy --resolve-image never -c " + filepath.Join(dir, render.ComposeFile) + " " + project
+	}
+	return "honoctl up --dir " + dir
 }

@@ -23,11 +23,12 @@ type LogsOptions struct {
 	Timestamps bool
 }
 
-// Logs writes the logs of the project's services to w: one service's
-// lines as they are, several services' lines prefixed "service | " as
-// docker compose does. No service names all of them.
+// Logs writes the logs of the project's services to w (of a swarm stack's
+// task containers too): one service's lines as they are, several
+// services' lines prefixed "service | " as docker compose does. No service
+// names all of them.
 func (e *Engine) Logs(ctx context.Context, name string, services []string, w io.Writer, o LogsOptions) error {
-	cs, err := e.containers(ctx, name)
+	cs, err := e.stackContainers(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,36 @@ const composeVersion = "2.20.0"
 
 // Load reads dir/compose.yaml with compose-go's loader, as docker compose
 // would with -p name: relative paths resolved against dir, variables from
-// the environment.
+// the environment. A file rendered for a swarm is refused: Up cannot run
+// it.
 func Load(ctx context.Context, dir, name string) (*types.Project, error) {
+	p, err := LoadFile(ctx, dir, name)
+	if err != nil {
+		return nil, err
+	}
+	// A swarm's file hands files over as secrets and configs, which only a
+	// swarm provides; honoctl up would run the services without them.
+	if IsSwarm(p) {
+		return nil, fmt.Errorf("%s is rendered for a swarm (docker stack deploy); "+
+			"render it with --target compose to run it with honoctl up", p.ComposeFiles[0])
+	}
+	return p, nil
+}
+
+// IsSwarm tells whether the project hands its files over as swarm secrets
+// or configs: it is for docker stack deploy.
+func IsSwarm(p *types.Project) bool {
+	for _, s := range p.Services {
+		if len(s.Secrets)+len(s.Configs) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// LoadFile is Load for a file of either target: what a stack looks like,
+// for the commands that look at a running one (status, check).
+func LoadFile(ctx context.Context, dir, name string) (*types.Project, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -67,14 +95,6 @@ func Load(ctx context.Context, dir, name string) (*types.Project, error) {
 	// NOTE: loading from ConfigDetails leaves ComposeFiles empty; docker
 	// compose ls shows them from the label they go into.
 	p.ComposeFiles = []string{file}
-	// A swarm's file hands files over as secrets and configs, which only a
-	// swarm provides; honoctl up would run the services without them.
-	for _, s := range p.Services {
-		if len(s.Secrets)+len(s.Configs) > 0 {
-			return nil, fmt.Errorf("%s is rendered for a swarm (docker stack deploy); "+
-				"render it with --target compose to run it with honoctl up", file)
-		}
-	}
 	return p, nil
 }
 

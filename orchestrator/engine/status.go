@@ -35,9 +35,10 @@ func (s ServiceState) Ready() bool {
 	return s.State == "running" && (s.Health == "" || s.Health == container.Healthy)
 }
 
-// Status lists every container labeled as project name's, by service.
+// Status lists every container labeled as project name's, by service; for
+// a swarm stack of that name, each service's task container.
 func (e *Engine) Status(ctx context.Context, name string) (*Stack, error) {
-	cs, err := e.containers(ctx, name)
+	cs, err := e.stackContainers(ctx, name)
 	if err != nil {
 		return nil, err
 	}

@@ -215,6 +215,54 @@ func (e *Engine) containers(ctx context.Context, name string) ([]container.Summa
 	return cs, nil
 }
 
+// Labels docker stack deploy and swarm put on a stack's task containers.
+const (
+	LabelStack        = "com.docker.stack.namespace"
+	labelSwarmService = "com.docker.swarm.service.name"
+)
+
+// stackContainers are the containers that play the project's services:
+// Compose's, one-off ones (check's probe) left out, or, when there are
+// none, the task containers of the swarm stack of that name, each labeled
+// with its service as Compose labels it (stack_service becomes service).
+// A swarm keeps the containers of tasks it replaced; of those a service
+// shows its running one, else its newest.
+func (e *Engine) stackContainers(ctx context.Context, name string) ([]container.Summary, error) {
+	all, err := e.containers(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var cs []container.Summary
+	for _, c := range all {
+		if c.Labels[LabelOneoff] != "True" {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) > 0 {
+		return cs, nil
+	}
+	tasks, err := e.cli.ContainerList(ctx, container.ListOptions{All: true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelStack+"="+name))})
+	if err != nil {
+		return nil, fmt.Errorf("list the task containers of stack %s: %w", name, err)
+	}
+	best := map[string]container.Summary{}
+	for _, c := range tasks {
+		svc := strings.TrimPrefix(c.Labels[labelSwarmService], name+"_")
+		c.Labels[LabelService] = svc
+		b, seen := best[svc]
+		switch {
+		case !seen, c.State == "running" && b.State != "running",
+			(c.State == "running") == (b.State == "running") && c.Created > b.Created:
+			best[svc] = c
+		}
+	}
+	for _, c := range best {
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
 func containerName(c container.Summary) string {
 	return strings.TrimPrefix(firstOr(c.Names, c.ID), "/")
 }
