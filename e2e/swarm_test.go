@@ -33,6 +33,10 @@ const labelStack = "com.docker.stack.namespace"
 //
 // The stack's name is as long as MaxStackName allows, so that a limit
 // render gets wrong makes the deploy fail here.
+//
+// NOTE: docker swarm init and leave disturb the engine's embedded DNS for
+// containers that are created meanwhile (their service names stop
+// resolving), so make test runs this test alone, after all the others.
 func TestSwarmStackDeploys(t *testing.T) {
 	e := needDocker(t)
 	docker, err := exec.LookPath("docker")
