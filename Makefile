@@ -30,8 +30,8 @@ docker: deps
 	@scripts/require-docker.sh
 
 ## test: unit tests and end-to-end tests against the Docker engine
-# The swarm test runs alone, last: docker swarm init and leave disturb the
-# engine's DNS for containers that other tests create meanwhile.
+# The swarm test runs alone, last: docker swarm leave breaks name resolution on
+# the bridge networks that other tests have up meanwhile (Docker 20.10).
 SWARM_TEST = ^TestSwarmStackDeploys$$
 
 test: deps docker

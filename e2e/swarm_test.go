@@ -34,9 +34,9 @@ const labelStack = "com.docker.stack.namespace"
 // The stack's name is as long as MaxStackName allows, so that a limit
 // render gets wrong makes the deploy fail here.
 //
-// NOTE: docker swarm init and leave disturb the engine's embedded DNS for
-// containers that are created meanwhile (their service names stop
-// resolving), so make test runs this test alone, after all the others.
+// NOTE: docker swarm leave breaks the name resolution of the bridge
+// networks that exist meanwhile (see singleNodeSwarm), so make test runs
+// this test alone, after all the others.
 func TestSwarmStackDeploys(t *testing.T) {
 	e := needDocker(t)
 	docker, err := exec.LookPath("docker")
@@ -133,6 +133,16 @@ func singleNodeSwarm(t *testing.T, s *stack) {
 	default:
 		t.Fatalf("the engine's swarm is %s; wait, or run docker swarm leave --force", info.Swarm.LocalNodeState)
 	}
+	// NOTE: docker swarm leave (seen with Docker 20.10) breaks name
+	// resolution on the bridge networks that exist meanwhile until they are
+	// made anew: a stack running beside this test, the demo's say, would
+	// lose its service names. So the test does not make a swarm next to
+	// one.
+	if busy := busyNetworks(t, s); len(busy) > 0 {
+		t.Fatalf("networks %v have running containers; docker swarm leave, which this test ends with, would "+
+			"break their name resolution: stop those stacks (honoctl down, make down) and run the test again",
+			busy)
+	}
 	hadBridge := networkExists(t, s, "docker_gwbridge")
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	// A long task history, so that a failure shows every failed task.
@@ -154,6 +164,27 @@ func singleNodeSwarm(t *testing.T, s *stack) {
 			}
 		}
 	})
+}
+
+// busyNetworks are the user-defined bridge networks with containers.
+func busyNetworks(t *testing.T, s *stack) []string {
+	t.Helper()
+	ctx := context.Background()
+	nets, err := s.e.Client().NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("driver", "bridge"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var busy []string
+	for _, n := range nets {
+		if n.Name == "bridge" || n.Name == "docker_gwbridge" {
+			continue
+		}
+		ins, err := s.e.Client().NetworkInspect(ctx, n.ID, network.InspectOptions{})
+		if err == nil && len(ins.Containers) > 0 {
+			busy = append(busy, n.Name)
+		}
+	}
+	return busy
 }
 
 func networkExists(t *testing.T, s *stack, name string) bool {
