@@ -36,7 +36,7 @@ const labelStack = "com.docker.stack.namespace"
 //
 // NOTE: docker swarm leave breaks the name resolution of the bridge
 // networks that exist meanwhile (see singleNodeSwarm), so make test runs
-// this test alone, after all the others.
+// this test alone, before all the others.
 func TestSwarmStackDeploys(t *testing.T) {
 	e := needDocker(t)
 	docker, err := exec.LookPath("docker")
@@ -133,11 +133,11 @@ func singleNodeSwarm(t *testing.T, s *stack) {
 	default:
 		t.Fatalf("the engine's swarm is %s; wait, or run docker swarm leave --force", info.Swarm.LocalNodeState)
 	}
-	// NOTE: docker swarm leave (seen with Docker 20.10) breaks name
-	// resolution on the bridge networks that exist meanwhile until they are
-	// made anew: a stack running beside this test, the demo's say, would
-	// lose its service names. So the test does not make a swarm next to
-	// one.
+	// NOTE: docker swarm leave breaks name resolution on the bridge
+	// networks that exist meanwhile until they are made anew (seen with
+	// Docker 20.10; moby/moby#45144): a stack running beside this test, the
+	// demo's say, would lose its service names. So the test does not make a
+	// swarm next to one.
 	if busy := busyNetworks(t, s); len(busy) > 0 {
 		t.Fatalf("networks %v have running containers; docker swarm leave, which this test ends with, would "+
 			"break their name resolution: stop those stacks (honoctl down, make down) and run the test again",
