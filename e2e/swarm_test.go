@@ -99,6 +99,11 @@ func TestSwarmStackDeploys(t *testing.T) {
 		}
 	}
 
+	// down is Compose's: it leaves the swarm's tasks and says what removes them.
+	if _, stderr := s.mustHonoctl("down"); !strings.Contains(stderr, "docker stack rm "+name) {
+		t.Errorf("honoctl down of a swarm folder does not name docker stack rm:\n%s", stderr)
+	}
+
 	// The application on the router's published port, then a device.
 	certs := filepath.Join(s.dir, render.CertsDir)
 	ca := filepath.Join(certs, render.TrustedCerts)

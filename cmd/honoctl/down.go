@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/honoctl/honoctl/orchestrator/engine"
+	"github.com/honoctl/honoctl/orchestrator/render"
 )
 
 func downCommand() *cli.Command {
@@ -37,6 +38,12 @@ func runDown(c *cli.Context) error {
 	w := c.App.ErrWriter
 	if len(rm.Containers)+len(rm.Networks)+len(rm.Volumes) == 0 {
 		fmt.Fprintf(w, "nothing of stack %s to remove\n", name)
+		// A swarm's stack is the swarm's to remove: down leaves its tasks,
+		// which the swarm would only start again.
+		if ro, err := render.LoadOptions(c.String("dir")); err == nil && ro.Target == render.TargetSwarm {
+			fmt.Fprintf(w, "%s is rendered for a swarm: remove a deployed stack with docker stack rm %s\n",
+				c.String("dir"), name)
+		}
 		return nil
 	}
 	fmt.Fprintf(w, "removed stack %s: %d containers, %d networks, %d volumes\n",
