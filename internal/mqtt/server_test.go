@@ -59,11 +59,7 @@ func startTLS(t *testing.T) *testServer {
 	t.Helper()
 	pki := testpki.New(t)
 	leaf := pki.Leaf(t, "mqtt-adapter", []string{"localhost"})
-	pair, err := tls.LoadX509KeyPair(leaf.CertPath, leaf.KeyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf.Pair(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/honoctl/honoctl/internal/sim/tlsconf/testpki"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -23,29 +24,14 @@ var aead = []uint16{
 // header with its own, as an AMQP server does, and returns its address.
 func mustServe(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-				buf := make([]byte, 8)
-				if _, err := io.ReadFull(c, buf); err == nil {
-					_, _ = c.Write(buf)
-				}
-				_, _ = io.Copy(io.Discard, c)
-			}()
+	return testpki.Serve(t, cfg, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 8)
+		if _, err := io.ReadFull(c, buf); err == nil {
+			_, _ = c.Write(buf)
 		}
-	}()
-	return ln.Addr().String()
+		_, _ = io.Copy(io.Discard, c)
+	})
 }
 
 // mustListenPlain opens a plain TCP port that accepts and holds connections.

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -22,11 +20,7 @@ func benchServer(b *testing.B, h http.Handler) (*http.Client, string) {
 	b.Helper()
 	pki := testpki.New(b)
 	leaf := pki.Leaf(b, "http-adapter", []string{"localhost"})
-	pair, err := tls.LoadX509KeyPair(leaf.CertPath, leaf.KeyPath)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair},
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf.Pair(b)},
 		MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS12})
 	if err != nil {
 		b.Fatal(err)
@@ -34,11 +28,8 @@ func benchServer(b *testing.B, h http.Handler) (*http.Client, string) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	b.Cleanup(func() { srv.Close() })
-	pem, _ := os.ReadFile(pki.TrustedCerts)
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(pem)
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}},
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pki.Pool()}}},
 		"https://localhost:" + port + "/telemetry"
 }
 

@@ -44,28 +44,9 @@ func realTLSState(t *testing.T) (*tls.ConnectionState, error) {
 	t.Helper()
 	pki := testpki.New(t)
 	leaf := pki.Leaf(t, "qdrouter", []string{"hono-dispatch-router.hono"})
-	pair, err := tls.LoadX509KeyPair(leaf.CertPath, leaf.KeyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{pair}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
-	roots := x509.NewCertPool()
-	roots.AddCert(pki.Root())
-	c, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "hono-dispatch-router.hono"})
+	addr := testpki.Serve(t, &tls.Config{Certificates: []tls.Certificate{leaf.Pair(t)}},
+		func(c net.Conn) { c.(*tls.Conn).Handshake() })
+	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pki.Pool(), ServerName: "hono-dispatch-router.hono"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +54,7 @@ func realTLSState(t *testing.T) (*tls.ConnectionState, error) {
 	c.Close()
 
 	// And a failure: the same server, a client that trusts nothing of it.
-	_, failure := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "hono-dispatch-router.hono"})
+	_, failure := tls.Dial("tcp", addr, &tls.Config{RootCAs: x509.NewCertPool(), ServerName: "hono-dispatch-router.hono"})
 	return &cs, failure
 }
 
