@@ -107,7 +107,7 @@ func runMQTT(ctx context.Context, prefix string, kura *Kura, cfg *config.Service
 func listen(prefix string, sc *config.ServerConfig, defSecure, defPlain int, status *health.Status,
 	log *slog.Logger, anyPort bool) (lns []net.Listener, up func(), err error) {
 	secure, plain := sc.SecurePort(defSecure), sc.PlainPort(defPlain)
-	tcfg, sum, err := tlsconf.ServiceServer(prefix, sc, log)
+	tcfg, err := tlsconf.ServiceServer(prefix, sc, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -135,7 +135,7 @@ func listen(prefix string, sc *config.ServerConfig, defSecure, defPlain int, sta
 			log.Warn("TLS handshake failed", "listener", prefix, "remote", remote.String(),
 				"cause", string(tlsconf.Classify(err)), "error", err)
 		})
-		log.Info("TLS server", append(sum.Attrs(), "address", ln.Addr().String())...)
+		log.Info("listening", "name", prefix, "address", ln.Addr().String(), "tls", true)
 		hl := status.Listener(prefix+" (TLS)", addr)
 		ups = append(ups, func() { hl.Up(ln.Addr().String()) })
 		lns = append(lns, ln)

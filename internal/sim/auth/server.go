@@ -86,12 +86,9 @@ func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server,
 		s.lifetime = time.Duration(n) * time.Second
 	}
 
-	conf, sum, err := tlsconf.ServiceServer(serverBlock, srv, log)
+	conf, err := tlsconf.ServiceServer(serverBlock, srv, log)
 	if err != nil {
 		return nil, err
-	}
-	if conf != nil {
-		log.Info("TLS server", sum.Attrs()...)
 	}
 	s.tls = conf
 	return s, nil

@@ -53,12 +53,9 @@ func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server,
 	if s.down, err = newDownstream(downstreamBlock, cfg.Client(downstreamBlock), status, log); err != nil {
 		return nil, err
 	}
-	conf, sum, err := tlsconf.ServiceServer(serverBlock, srv, log)
+	conf, err := tlsconf.ServiceServer(serverBlock, srv, log)
 	if err != nil {
 		return nil, err
-	}
-	if conf != nil {
-		log.Info("TLS server", sum.Attrs()...)
 	}
 	s.tls = conf
 	return s, nil

@@ -65,21 +65,15 @@ func New(cfg *config.Service, status *health.Status, log *slog.Logger) (*Server,
 	if s.auth, err = auth.ClientFromConfig(authBlock, cfg.Client(authBlock), cfg.AuthValidation, status, log); err != nil {
 		return nil, err
 	}
-	conf, sum, err := tlsconf.ServiceServer(serverBlock, srv, log)
+	conf, err := tlsconf.ServiceServer(serverBlock, srv, log)
 	if err != nil {
 		return nil, err
-	}
-	if conf != nil {
-		log.Info("TLS server", sum.Attrs()...)
 	}
 	s.tls = conf
 
 	s.rest, s.changes = cfg.Server(restBlock), changesFrom(cfg)
-	if s.restTLS, sum, err = tlsconf.ServiceServer(restBlock, s.rest, log); err != nil {
+	if s.restTLS, err = tlsconf.ServiceServer(restBlock, s.rest, log); err != nil {
 		return nil, err
-	}
-	if s.restTLS != nil {
-		log.Info("TLS server", sum.Attrs()...)
 	}
 	if !s.changes.devices.ModificationEnabled {
 		log.Info("modification of registered devices has been disabled")

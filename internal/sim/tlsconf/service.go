@@ -15,23 +15,24 @@ import (
 // service runs on the insecure port alone, which is what Hono does and why
 // a key that does not match its certificate shows as a shut TLS port, not
 // as a service that fails to start. A nil configuration means: no secure
-// port.
-func ServiceServer(block string, srv *config.ServerConfig, log *slog.Logger) (*tls.Config, Summary, error) {
+// port. A secure port's settings are logged as the "TLS server" line.
+func ServiceServer(block string, srv *config.ServerConfig, log *slog.Logger) (*tls.Config, error) {
 	if !srv.HasKeyMaterial() {
 		if !srv.InsecureEnabled() {
-			return nil, Summary{}, fmt.Errorf("%s: no ports configured: set keyPath and certPath "+
+			return nil, fmt.Errorf("%s: no ports configured: set keyPath and certPath "+
 				"(or keyStorePath), or insecurePortEnabled", block)
 		}
-		return nil, Summary{}, nil
+		return nil, nil
 	}
 	conf, sum, err := Server(block, &srv.TLS, ClientAuthAuto)
 	switch {
 	case err == nil:
-		return conf, sum, nil
+		log.Info("TLS server", sum.Attrs()...)
+		return conf, nil
 	case srv.InsecureEnabled():
 		log.Error("secure port not opened: its key material does not load; only the insecure port opens",
 			"name", block, "error", err)
-		return nil, sum, nil
+		return nil, nil
 	}
-	return nil, sum, err
+	return nil, err
 }

@@ -21,8 +21,8 @@ func TestServiceServer(t *testing.T) {
 		wantTLS          bool
 		wantErr, wantLog string
 	}{
-		{"key material", good.KeyPath, good.CertPath, false, true, "", ""},
-		{"key material and plain port", good.KeyPath, good.CertPath, true, true, "", ""},
+		{"key material", good.KeyPath, good.CertPath, false, true, "", `msg="TLS server" name=hono.auth.amqp`},
+		{"key material and plain port", good.KeyPath, good.CertPath, true, true, "", `msg="TLS server"`},
 		{"plain port only", "", "", true, false, "", ""},
 		{"nothing", "", "", false, false, "no ports configured", ""},
 		// Hono opens only the insecure port when its key does not load.
@@ -34,7 +34,7 @@ func TestServiceServer(t *testing.T) {
 			var logs bytes.Buffer
 			srv := &config.ServerConfig{InsecurePortEnabled: tt.insecure,
 				TLS: config.TLS{KeyPath: tt.key, CertPath: tt.cert, SecureProtocols: []string{"TLSv1.2"}}}
-			conf, _, err := ServiceServer("hono.auth.amqp", srv, slog.New(slog.NewTextHandler(&logs, nil)))
+			conf, err := ServiceServer("hono.auth.amqp", srv, slog.New(slog.NewTextHandler(&logs, nil)))
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("err = %v", err)
@@ -46,6 +46,9 @@ func TestServiceServer(t *testing.T) {
 			}
 			if tt.wantLog != "" && !strings.Contains(logs.String(), tt.wantLog) {
 				t.Errorf("log %q lacks %q", logs.String(), tt.wantLog)
+			}
+			if !tt.wantTLS && strings.Contains(logs.String(), `msg="TLS server"`) {
+				t.Errorf("no secure port, yet the log has a TLS server line: %q", logs.String())
 			}
 		})
 	}
