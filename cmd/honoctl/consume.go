@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +48,7 @@ func runConsume(c *cli.Context) error {
 	if d == nil || d.AppAddr == "" {
 		return cannot("%s publishes no router port for applications: render it without --no-publish", dir)
 	}
-	conn, err := amqp.Dial(c.Context, d.AppAddr, &amqp.ConnOptions{TLSConfig: appTLS(d),
+	conn, err := amqp.Dial(c.Context, d.AppAddr, &amqp.ConnOptions{TLSConfig: d.TLSFor(d.App),
 		SASL: amqp.SASLPlain(d.AppUser, d.AppPassword), ContainerID: "honoctl-consume"})
 	if err != nil {
 		return cannot("application -> router %s: %w; honoctl check --dir %s says which part fails", d.AppAddr, err, dir)
@@ -80,14 +79,6 @@ func runConsume(c *cli.Context) error {
 		printMessage(c.App.Writer, dl.Message)
 	}
 	return nil
-}
-
-// appTLS is the application's TLS, or none when its channel runs without.
-func appTLS(d *check.DataTarget) *tls.Config {
-	if !d.App.TLS {
-		return nil
-	}
-	return d.TLS
 }
 
 // printMessage writes one line: the properties Hono's adapters set, in a

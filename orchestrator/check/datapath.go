@@ -78,9 +78,9 @@ func DataTargets(s *Stack) *DataTarget {
 	return d
 }
 
-// tlsFor is the TLS configuration of link l, nil when it runs without TLS
+// TLSFor is the TLS configuration of link l, nil when it runs without TLS
 // (--tls-off).
-func (d *DataTarget) tlsFor(l topology.Link) *tls.Config {
+func (d *DataTarget) TLSFor(l topology.Link) *tls.Config {
 	if !l.TLS {
 		return nil
 	}
@@ -294,7 +294,7 @@ func (d *DataTarget) connectMQTT(ctx context.Context, l topology.Link, addr, ada
 	if !l.TLS {
 		scheme = "tcp://"
 	}
-	o := mqtt.NewClientOptions().AddBroker(scheme + addr).SetTLSConfig(d.tlsFor(l)).
+	o := mqtt.NewClientOptions().AddBroker(scheme + addr).SetTLSConfig(d.TLSFor(l)).
 		SetClientID("honoctl-check-" + rand.Text()[:8]).SetUsername(d.AuthID + "@" + d.Tenant).SetPassword(d.Password).
 		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(2 * time.Second)
 	c := mqtt.NewClient(o)
@@ -336,7 +336,7 @@ type application struct {
 }
 
 func (d *DataTarget) receiver(ctx context.Context) (*application, error) {
-	conn, err := amqp.Dial(ctx, d.AppAddr, &amqp.ConnOptions{TLSConfig: d.tlsFor(d.App),
+	conn, err := amqp.Dial(ctx, d.AppAddr, &amqp.ConnOptions{TLSConfig: d.TLSFor(d.App),
 		SASL: amqp.SASLPlain(d.AppUser, d.AppPassword), ContainerID: "honoctl-check-application"})
 	if err != nil {
 		return nil, err
