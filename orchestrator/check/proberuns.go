@@ -16,7 +16,8 @@ import (
 // those lines are honoctl's doing, not the stack's trouble.
 type ProbeRun struct {
 	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	// End is zero while the run goes on.
+	End time.Time `json:"end"`
 }
 
 // ProbeRuns are the runs of check on one stack, oldest first.
@@ -32,7 +33,7 @@ const (
 // Covers tells whether a log line written at t falls in one of the runs.
 func (r ProbeRuns) Covers(t time.Time) bool {
 	for _, run := range r {
-		if !t.Before(run.Start.Add(-probeLead)) && !t.After(run.End.Add(probeTrail)) {
+		if !t.Before(run.Start.Add(-probeLead)) && (run.End.IsZero() || !t.After(run.End.Add(probeTrail))) {
 			return true
 		}
 	}

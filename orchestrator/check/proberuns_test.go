@@ -37,6 +37,22 @@ func TestTLSErrorLinesOfProbeRunsAreLeftOut(t *testing.T) {
 		strings.HasPrefix(fs[0].Evidence[0].Value, "2026-") {
 		t.Errorf("one line outside the run: %+v, want one warning of count 1 without the timestamp", fs)
 	}
+	// The run going on has no end yet: everything since its start is its.
+	open := ProbeRuns{{Start: runs[0].Start}}
+	var seen []Finding
+	for _, f := range LogFindings(top, map[string]string{"hono-service-messaging": at("0s") + jdkLog +
+		at("1h") + stranger + at("30s") + stranger}, open) {
+		if f.Check == IDServiceLog {
+			seen = append(seen, f)
+		}
+	}
+	if len(seen) != 1 || seen[0].Evidence[1].Value != "1" {
+		t.Errorf("an open run: %+v, want one finding for the line before its start", seen)
+	}
+	if !open.Covers(runs[0].Start.Add(time.Hour)) || open.Covers(runs[0].Start.Add(-time.Minute)) {
+		t.Error("an open run covers from its start on, nothing before")
+	}
+
 	// A log without timestamps is the service's own.
 	if fs := serviceLog(stranger); len(fs) != 1 {
 		t.Errorf("a line without a timestamp: %+v", fs)
