@@ -39,16 +39,22 @@ func (p Ports) Close() {
 // Listen opens a server block's ports: the secure port when secure is set
 // (the block has key material), the insecure one when it is enabled.
 func Listen(cfg *config.ServerConfig, secure bool) (Ports, error) {
+	return ListenOn(cfg, secure, DefaultSecurePort, DefaultInsecurePort)
+}
+
+// ListenOn is Listen for a server block whose default ports are
+// defSecure and defPlain, such as the Device Registry's REST API.
+func ListenOn(cfg *config.ServerConfig, secure bool, defSecure, defPlain int) (Ports, error) {
 	var p Ports
 	var err error
 	if secure {
-		addr := net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.SecurePort(DefaultSecurePort)))
+		addr := net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.SecurePort(defSecure)))
 		if p.Secure, err = net.Listen("tcp", addr); err != nil {
 			return p, fmt.Errorf("listen: %w", err)
 		}
 	}
 	if cfg.InsecureEnabled() {
-		addr := net.JoinHostPort(cfg.InsecurePortBindAddress, strconv.Itoa(cfg.PlainPort(DefaultInsecurePort)))
+		addr := net.JoinHostPort(cfg.InsecurePortBindAddress, strconv.Itoa(cfg.PlainPort(defPlain)))
 		if p.Plain, err = net.Listen("tcp", addr); err != nil {
 			p.Close()
 			return Ports{}, fmt.Errorf("listen: %w", err)

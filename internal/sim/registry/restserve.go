@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/honoctl/honoctl/internal/sim/auth"
@@ -25,21 +24,9 @@ const (
 // ListenREST opens the REST ports of hono.registry.rest: the secure one
 // when its key material loaded, the insecure one when enabled.
 func (s *Server) ListenREST() (auth.Ports, error) {
-	c := s.rest
-	var p auth.Ports
-	var err error
-	if s.restTLS != nil {
-		addr := net.JoinHostPort(c.BindAddress, strconv.Itoa(c.SecurePort(DefaultRESTPort)))
-		if p.Secure, err = net.Listen("tcp", addr); err != nil {
-			return p, fmt.Errorf("%s: %w", restBlock, err)
-		}
-	}
-	if c.InsecureEnabled() {
-		addr := net.JoinHostPort(c.InsecurePortBindAddress, strconv.Itoa(c.PlainPort(DefaultRESTInsecurePort)))
-		if p.Plain, err = net.Listen("tcp", addr); err != nil {
-			p.Close()
-			return auth.Ports{}, fmt.Errorf("%s: insecure port: %w", restBlock, err)
-		}
+	p, err := auth.ListenOn(s.rest, s.restTLS != nil, DefaultRESTPort, DefaultRESTInsecurePort)
+	if err != nil {
+		return p, fmt.Errorf("%s: %w", restBlock, err)
 	}
 	return p, nil
 }
