@@ -130,20 +130,24 @@ func ensureProbeImage(ctx context.Context, e *engine.Engine) (string, error) {
 }
 
 // runningServices returns the services of the stack whose container runs,
-// and an error naming honoctl up when none does: there is nothing to check.
+// and an error naming honoctl up when the engine keeps none going: there
+// is nothing to check. A stack whose every service crashes and restarts
+// is up, and checked: the probes say what answers, which is nothing.
 func runningServices(ctx context.Context, e *engine.Engine, dir, project string) ([]string, error) {
 	stack, err := e.Status(ctx, project)
 	if err != nil {
 		return nil, err
 	}
 	var running []string
+	kept := false
 	for _, s := range stack.Services {
 		if s.State == "running" {
 			running = append(running, s.Service)
 		}
+		kept = kept || s.Kept()
 	}
-	if len(running) == 0 {
-		return nil, fmt.Errorf("stack %s is not up: no container of project %s runs; start it with %s",
+	if !kept {
+		return nil, fmt.Errorf("stack %s is not up: no container of project %s runs or restarts; start it with %s",
 			dir, project, startCommand(dir, project))
 	}
 	return running, nil

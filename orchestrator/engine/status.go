@@ -27,6 +27,17 @@ type ServiceState struct {
 	Ports []string
 	// Action is what Up did; empty from Status.
 	Action Action
+	// Task tells a swarm's task container, which the swarm replaces when
+	// it ends.
+	Task bool
+}
+
+// Kept tells whether the engine keeps the service going: its container
+// runs, or restarts after a crash, or is a swarm task, which the swarm
+// replaces. A service that crashes over and over is kept, yet seldom
+// running at the moment one looks.
+func (s ServiceState) Kept() bool {
+	return s.State == "running" || s.State == "restarting" || s.Task
 }
 
 // Ready tells whether the service is healthy, or running without a
@@ -45,7 +56,7 @@ func (e *Engine) Status(ctx context.Context, name string) (*Stack, error) {
 	st := &Stack{Project: name}
 	for _, c := range cs {
 		s := ServiceState{Service: c.Labels[LabelService], Container: containerName(c),
-			ID: c.ID, State: c.State, Ports: publishedPorts(c)}
+			ID: c.ID, State: c.State, Ports: publishedPorts(c), Task: c.Labels[LabelStack] != ""}
 		if c.State == "running" {
 			ins, err := e.cli.ContainerInspect(ctx, c.ID)
 			if err != nil {
