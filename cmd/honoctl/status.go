@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/urfave/cli/v2"
@@ -46,19 +47,31 @@ func runStatus(c *cli.Context) error {
 		for _, s := range st.Services {
 			have[s.Service] = true
 		}
+		// A swarm names a task's container only when it deploys it:
+		// until then the row shows the swarm service's name.
+		missing := engine.ServiceState{State: "not created"}
+		if engine.IsSwarm(p) {
+			missing.State = "not deployed"
+		}
 		for svc := range p.Services {
-			if !have[svc] {
-				st.Services = append(st.Services, engine.ServiceState{Service: svc,
-					Container: engine.ContainerName(p, svc), State: "not created"})
+			if have[svc] {
+				continue
 			}
+			missing.Service, missing.Container = svc, engine.ContainerName(p, svc)
+			if engine.IsSwarm(p) {
+				missing.Container = name + "_" + svc
+			}
+			st.Services = append(st.Services, missing)
 		}
 		sort.Slice(st.Services, func(i, j int) bool { return st.Services[i].Service < st.Services[j].Service })
 	}
-	if len(st.Services) == 0 {
+	if len(st.Services) > 0 {
+		printTable(c.App.Writer, st)
+	}
+	if !slices.ContainsFunc(st.Services, func(s engine.ServiceState) bool { return s.ID != "" }) {
 		fmt.Fprintf(c.App.ErrWriter, "stack %s has no containers; start it with: %s\n", name, startCommand(dir, name))
 		return nil
 	}
-	printTable(c.App.Writer, st)
 	ready := 0
 	for _, s := range st.Services {
 		if s.Ready() {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,8 +163,32 @@ func TestUpStatusLogsDown(t *testing.T) {
 		!strings.Contains(stderr, "removed stack "+project+": 1 containers, 1 networks, 0 volumes") {
 		t.Errorf("down: exit %d\n%s", code, stderr)
 	}
-	if code, _, stderr = runRenderCLI(t, "status", "--dir", dir); code != exitOK || !strings.Contains(stderr, "not created") &&
-		!strings.Contains(stderr, "0 of 1 services") {
-		t.Errorf("status after down: exit %d\n%s", code, stderr)
+	if code, stdout, stderr = runRenderCLI(t, "status", "--dir", dir); code != exitOK ||
+		!strings.Contains(stdout, project+"-echo-1  not created") ||
+		!strings.Contains(stderr, "stack "+project+" has no containers; start it with: honoctl up --dir "+dir) {
+		t.Errorf("status after down: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestStatusOfAnUndeployedSwarmFolder: before docker stack deploy, each
+// row names the swarm service, and the hint is the deploy command.
+func TestStatusOfAnUndeployedSwarmFolder(t *testing.T) {
+	needDocker(t)
+	dir := filepath.Join(t.TempDir(), "swarm-undeployed")
+	mustFakeCerts(t, dir)
+	if code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--target", "swarm"); code != exitOK {
+		t.Fatalf("render: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runRenderCLI(t, "status", "--dir", dir)
+	if code != exitOK {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^hono-service-auth +swarm-undeployed_hono-service-auth +not deployed +-$`).MatchString(stdout) {
+		t.Errorf("status table:\n%s", stdout)
+	}
+	want := "start it with: docker stack deploy --resolve-image never -c " + filepath.Join(dir, render.ComposeFile) +
+		" swarm-undeployed"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("status lacks %q:\n%s", want, stderr)
 	}
 }
