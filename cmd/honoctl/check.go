@@ -102,10 +102,7 @@ func runCheck(c *cli.Context) error {
 		return err
 	}
 	top := st.Top
-	project := c.String("project")
-	if project == "" {
-		project = render.ProjectName(dir)
-	}
+	project := projectName(c)
 
 	reports := filepath.Join(dir, ReportsDir)
 	runs, err := check.LoadProbeRuns(reports)

@@ -191,13 +191,13 @@ func runRender(c *cli.Context) error {
 	}
 	next := "honoctl up --dir " + dir
 	if c.String("target") == string(render.TargetSwarm) {
-		name := render.ProjectName(dir)
-		if most := render.MaxStackName(st.Project); len(name) > most {
-			// The folder's name would fail the deploy half-way, after some
-			// secrets exist; a short name fits any folder.
+		// Render names the stack after the folder unless that name is too
+		// long; status, logs and check find it under the recorded name.
+		name := st.Options.ProjectName
+		if folder := render.ProjectName(dir); name != folder {
 			fmt.Fprintf(w, "  the folder's name %q is too long for a stack: docker names secrets <stack>_<file> "+
-				"in at most 64 characters, which leaves %d for the stack's name\n", name, most)
-			name = "hono"
+				"in at most 64 characters, which leaves %d for the stack's name; it deploys as %s\n",
+				folder, render.MaxStackName(st.Project), name)
 		}
 		next = startCommand(dir, name)
 	}

@@ -64,13 +64,19 @@ func upCommand() *cli.Command {
 func stackFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "project",
-			Usage: "Compose project name; default: the stack folder's name (example: --project hono)"},
+			Usage: "Compose project or swarm stack name; default: the stack folder's name, or the shorter one " +
+				"render chose for a swarm (example: --project hono)"},
 	}
 }
 
+// projectName is the stack's name: --project, else the one render
+// recorded (a swarm stack's shorter name), else the folder's.
 func projectName(c *cli.Context) string {
 	if p := c.String("project"); p != "" {
 		return p
+	}
+	if ro, err := render.LoadOptions(c.String("dir")); err == nil {
+		return ro.ProjectName
 	}
 	return render.ProjectName(c.String("dir"))
 }

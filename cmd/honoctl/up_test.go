@@ -171,24 +171,32 @@ func TestUpStatusLogsDown(t *testing.T) {
 }
 
 // TestStatusOfAnUndeployedSwarmFolder: before docker stack deploy, each
-// row names the swarm service, and the hint is the deploy command.
+// row names the swarm service, and the hint is the deploy command, under
+// the folder's name or, when that is too long for a stack, the one render
+// chose.
 func TestStatusOfAnUndeployedSwarmFolder(t *testing.T) {
 	needDocker(t)
-	dir := filepath.Join(t.TempDir(), "swarm-undeployed")
-	mustFakeCerts(t, dir)
-	if code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--target", "swarm"); code != exitOK {
-		t.Fatalf("render: exit %d: %s", code, stderr)
-	}
-	code, stdout, stderr := runRenderCLI(t, "status", "--dir", dir)
-	if code != exitOK {
-		t.Fatalf("status: exit %d: %s", code, stderr)
-	}
-	if !regexp.MustCompile(`(?m)^hono-service-auth +swarm-undeployed_hono-service-auth +not deployed +-$`).MatchString(stdout) {
-		t.Errorf("status table:\n%s", stdout)
-	}
-	want := "start it with: docker stack deploy --resolve-image never -c " + filepath.Join(dir, render.ComposeFile) +
-		" swarm-undeployed"
-	if !strings.Contains(stderr, want) {
-		t.Errorf("status lacks %q:\n%s", want, stderr)
+	for folder, stack := range map[string]string{
+		"swarm-undeployed":          "swarm-undeployed",
+		"a-folder-name-of-25-chars": "hono",
+	} {
+		dir := filepath.Join(t.TempDir(), folder)
+		mustFakeCerts(t, dir)
+		if code, _, stderr := runRenderCLI(t, "render", "--dir", dir, "--target", "swarm"); code != exitOK {
+			t.Fatalf("render %s: exit %d: %s", folder, code, stderr)
+		}
+		code, stdout, stderr := runRenderCLI(t, "status", "--dir", dir)
+		if code != exitOK {
+			t.Fatalf("status %s: exit %d: %s", folder, code, stderr)
+		}
+		row := regexp.MustCompile(`(?m)^hono-service-auth +` + stack + `_hono-service-auth +not deployed +-$`)
+		if !row.MatchString(stdout) {
+			t.Errorf("status table of %s, want the services of stack %s:\n%s", folder, stack, stdout)
+		}
+		want := "start it with: docker stack deploy --resolve-image never -c " +
+			filepath.Join(dir, render.ComposeFile) + " " + stack + "\n"
+		if !strings.Contains(stderr, want) {
+			t.Errorf("status of %s lacks %q:\n%s", folder, want, stderr)
+		}
 	}
 }

@@ -284,3 +284,30 @@ func TestMaxStackName(t *testing.T) {
 		t.Errorf("MaxStackName = %d, want %d", got, 64-1-len("hono-service-device-registry-config.yml"))
 	}
 }
+
+// TestSwarmStackNameFits: a swarm stack whose name is too long for its
+// secrets deploys under the default name, labels included; a name that
+// fits, and any name of a Compose stack, stays.
+func TestSwarmStackNameFits(t *testing.T) {
+	fits := strings.Repeat("x", 24)
+	long := fits + "x"
+	tests := []struct {
+		target     Target
+		name, want string
+	}{
+		{TargetSwarm, fits, fits},
+		{TargetSwarm, long, DefaultProjectName},
+		{TargetCompose, long, long},
+	}
+	for _, tt := range tests {
+		st := mustRender(t, nil, Options{Target: tt.target, ProjectName: tt.name})
+		if st.Options.ProjectName != tt.want {
+			t.Errorf("%s %s: stack name %q, want %q", tt.target, tt.name, st.Options.ProjectName, tt.want)
+		}
+		for name, s := range st.Project.Services {
+			if got := s.CustomLabels["com.docker.compose.project"]; got != tt.want {
+				t.Errorf("%s %s: %s labeled project %q, want %q", tt.target, tt.name, name, got, tt.want)
+			}
+		}
+	}
+}

@@ -32,6 +32,28 @@ func TestOptionsSaveLoadRoundTrip(t *testing.T) {
 	}
 }
 
+// TestOptionsRecordAChosenStackName: a name other than the folder's, as
+// Render chooses for a long swarm stack, is recorded and read back; the
+// folder's own is not written down, so a renamed folder follows its name.
+func TestOptionsRecordAChosenStackName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my-stack")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{DefaultProjectName, "my-stack"} {
+		if err := (Options{Target: TargetSwarm, ProjectName: name}).Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, OptionsFile))
+		if recorded := strings.Contains(string(data), `"project"`); recorded != (name != "my-stack") {
+			t.Errorf("%s: project recorded %v:\n%s", name, recorded, data)
+		}
+		if got, err := LoadOptions(dir); err != nil || got.ProjectName != name {
+			t.Errorf("%s: LoadOptions = %+v, %v", name, got, err)
+		}
+	}
+}
+
 func TestLoadOptionsOfOlderFolderIsDefault(t *testing.T) {
 	dir := t.TempDir()
 	got, err := LoadOptions(dir)

@@ -72,7 +72,11 @@ func ProjectName(dir string) string {
 	}
 	name := loader.NormalizeProjectName(filepath.Base(abs))
 	if name == "" {
-		return "hono"
+		return DefaultProjectName
 	}
 	return name
 }
+
+// DefaultProjectName names a stack whose folder gives no name, or too long
+// a one for a swarm.
+const DefaultProjectName = "hono"

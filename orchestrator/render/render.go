@@ -53,7 +53,10 @@ type Options struct {
 	ExtensionsDir string
 	// ProjectName is the Compose project name; it goes into the Compose
 	// labels of the project (types.ServiceConfig.CustomLabels), not into the
-	// file, so that "docker compose -p NAME" still chooses. Default: "hono".
+	// file, so that "docker compose -p NAME" still chooses. For a swarm it
+	// is the stack's name, which Render shortens to DefaultProjectName
+	// when the names docker stack deploy makes of it would be too long.
+	// Default: DefaultProjectName.
 	ProjectName string
 	// User is the container user ("uid:gid"). Bind-mounted keys keep their
 	// host owner and mode 0600, so a container reads them only as their
@@ -85,7 +88,7 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	o.ExtensionsDir = filepath.ToSlash(o.ExtensionsDir)
 	if o.ProjectName == "" {
-		o.ProjectName = "hono"
+		o.ProjectName = DefaultProjectName
 	}
 	if o.SharedSecret == "" {
 		o.SharedSecret = honoDemoSecret
@@ -178,6 +181,14 @@ func Render(t *topology.Topology, o Options) (*Stack, error) {
 		return nil, err
 	}
 	p := r.project()
+	// A stack name too long for its secrets' and services' names would
+	// fail docker stack deploy half-way, after some secrets exist; the
+	// default name fits every stack.
+	if o.Target == TargetSwarm && len(o.ProjectName) > MaxStackName(p) {
+		o.ProjectName = DefaultProjectName
+		r.opt = o
+		p = r.project()
+	}
 	data, err := marshal(p, o.Target)
 	if err != nil {
 		return nil, err
