@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/honoctl/honoctl/internal/sim/config"
 	"github.com/honoctl/honoctl/internal/sim/hono"
@@ -109,10 +110,7 @@ var errInvalidTenant = errors.New("invalid tenant")
 // default to true. Beyond Hono, the flags must be booleans (Hono would
 // store anything and fail at the first lookup).
 func parseNewTenant(id string, payload map[string]any) (hono.Tenant, error) {
-	raw := make(map[string]any, len(payload)+2)
-	for k, v := range payload {
-		raw[k] = v
-	}
+	raw := withDefault(payload, "enabled", true)
 	if v := raw["adapters"]; v != nil {
 		list, ok := v.([]any)
 		if !ok || len(list) == 0 {
@@ -129,9 +127,6 @@ func parseNewTenant(id string, payload map[string]any) (hono.Tenant, error) {
 		}
 		raw["adapters"] = adapters
 	}
-	if _, ok := raw["enabled"]; !ok {
-		raw["enabled"] = true
-	}
 	raw["tenant-id"] = id
 	t, err := hono.ParseTenant(raw)
 	if err != nil {
@@ -144,9 +139,7 @@ func parseNewTenant(id string, payload map[string]any) (hono.Tenant, error) {
 // (JsonObject.containsKey: a null counts as present).
 func withDefault(m map[string]any, key string, v any) map[string]any {
 	out := make(map[string]any, len(m)+1)
-	for k, x := range m {
-		out[k] = x
-	}
+	maps.Copy(out, m)
 	if _, ok := out[key]; !ok {
 		out[key] = v
 	}

@@ -70,23 +70,12 @@ func (s *Server) restRegistrationTenant(w http.ResponseWriter, r *http.Request, 
 	if !ok {
 		return
 	}
-	raw, ok := payload["device-id"]
-	id, isString := raw.(string)
-	switch {
-	case !ok || raw == nil:
-		textError(w, http.StatusBadRequest, "'device-id' param is required")
-		return
-	case !isString:
-		textError(w, http.StatusBadRequest, "'device-id' must be a string")
+	id, ok := takeID(w, payload, "device-id")
+	if !ok {
 		return
 	}
-	delete(payload, "device-id")
 	tenant := r.PathValue("tenant")
-	status := s.registerDevice(tenant, id, payload)
-	if status == hono.StatusCreated {
-		w.Header().Set("Location", "/registration/"+tenant+"/"+id)
-	}
-	w.WriteHeader(status)
+	writeCreated(w, s.registerDevice(tenant, id, payload), "/registration/"+tenant+"/"+id)
 }
 
 // GET, PUT, DELETE /registration/{tenant}/{device}.
@@ -132,11 +121,7 @@ func (s *Server) restCredentialsTenant(w http.ResponseWriter, r *http.Request, b
 		return
 	}
 	tenant := r.PathValue("tenant")
-	status := s.addCredential(tenant, c)
-	if status == hono.StatusCreated {
-		w.Header().Set("Location", "/credentials/"+tenant+"/"+c.AuthID+"/"+c.Type)
-	}
-	w.WriteHeader(status)
+	writeCreated(w, s.addCredential(tenant, c), "/credentials/"+tenant+"/"+c.AuthID+"/"+c.Type)
 }
 
 // GET, DELETE /credentials/{tenant}/{device}: all of a device's
@@ -192,6 +177,32 @@ func (s *Server) restCredentialsAuthID(w http.ResponseWriter, r *http.Request, b
 	default:
 		notFound(w)
 	}
+}
+
+// takeID takes the id field key out of payload, answering 400 when it is
+// missing, null or not a string, as Hono's endpoints do.
+func takeID(w http.ResponseWriter, payload map[string]any, key string) (string, bool) {
+	raw := payload[key]
+	id, isString := raw.(string)
+	switch {
+	case raw == nil:
+		textError(w, http.StatusBadRequest, "'"+key+"' param is required")
+		return "", false
+	case !isString:
+		textError(w, http.StatusBadRequest, "'"+key+"' must be a string")
+		return "", false
+	}
+	delete(payload, key)
+	return id, true
+}
+
+// writeCreated answers a POST that adds: the status, and where the new
+// resource is when it was made (201).
+func writeCreated(w http.ResponseWriter, status int, location string) {
+	if status == hono.StatusCreated {
+		w.Header().Set("Location", location)
+	}
+	w.WriteHeader(status)
 }
 
 // requiredCredential is a required JSON payload that

@@ -1,10 +1,6 @@
 package registry
 
-import (
-	"net/http"
-
-	"github.com/honoctl/honoctl/internal/sim/hono"
-)
+import "net/http"
 
 // POST /tenant: add a tenant named by the body's "tenant-id"
 // (TenantHttpEndpoint.addTenant).
@@ -17,27 +13,16 @@ func (s *Server) restTenant(w http.ResponseWriter, r *http.Request, body []byte)
 	if !ok {
 		return
 	}
-	raw := payload["tenant-id"]
-	id, isString := raw.(string)
-	switch {
-	case raw == nil:
-		textError(w, http.StatusBadRequest, "'tenant-id' param is required")
-		return
-	case !isString:
-		textError(w, http.StatusBadRequest, "'tenant-id' must be a string")
+	id, ok := takeID(w, payload, "tenant-id")
+	if !ok {
 		return
 	}
-	delete(payload, "tenant-id")
 	t, err := parseNewTenant(id, payload)
 	if err != nil {
 		textError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	status := s.addTenant(t)
-	if status == hono.StatusCreated {
-		w.Header().Set("Location", "/tenant/"+id)
-	}
-	w.WriteHeader(status)
+	writeCreated(w, s.addTenant(t), "/tenant/"+id)
 }
 
 // GET, PUT, DELETE /tenant/{tenant}.
