@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -237,7 +239,7 @@ func (st *CredentialsStore) ForDevice(tenant, device string) []Credential {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	var out []Credential
-	for _, authID := range sortedKeys(st.byTenant[tenant]) {
+	for _, authID := range slices.Sorted(maps.Keys(st.byTenant[tenant])) {
 		for _, c := range st.byTenant[tenant][authID] {
 			if c.DeviceID == device {
 				out = append(out, c)
@@ -272,8 +274,7 @@ func (st *CredentialsStore) Update(tenant string, c Credential) int {
 	for i, old := range list {
 		if old.Type == c.Type {
 			// A new slice: readers may hold the old one.
-			next := append(append(append([]Credential{}, list[:i]...), list[i+1:]...), c)
-			st.byTenant[tenant][c.AuthID] = next
+			st.byTenant[tenant][c.AuthID] = slices.Concat(list[:i], list[i+1:], []Credential{c})
 			return StatusNoContent
 		}
 	}
@@ -325,9 +326,9 @@ func (st *CredentialsStore) Save(path string) error {
 	}
 	st.mu.RLock()
 	out := []tenant{}
-	for _, id := range sortedKeys(st.byTenant) {
+	for _, id := range slices.Sorted(maps.Keys(st.byTenant)) {
 		t := tenant{Tenant: id, Credentials: []map[string]any{}}
-		for _, authID := range sortedKeys(st.byTenant[id]) {
+		for _, authID := range slices.Sorted(maps.Keys(st.byTenant[id])) {
 			for _, c := range st.byTenant[id][authID] {
 				t.Credentials = append(t.Credentials, c.Raw)
 			}

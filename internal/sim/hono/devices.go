@@ -2,7 +2,8 @@ package hono
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -117,9 +118,7 @@ func (st *DeviceStore) Get(tenant, id string) (Device, bool) {
 // (EventBusService.getRequestPayload).
 func registrationData(data map[string]any) map[string]any {
 	out := make(map[string]any, len(data)+1)
-	for k, v := range data {
-		out[k] = v
-	}
+	maps.Copy(out, data)
 	if _, ok := out["enabled"].(bool); !ok {
 		out["enabled"] = true
 	}
@@ -183,24 +182,15 @@ func (st *DeviceStore) Save(path string) error {
 	}
 	st.mu.RLock()
 	out := []tenant{}
-	for _, id := range sortedKeys(st.byTenant) {
+	for _, id := range slices.Sorted(maps.Keys(st.byTenant)) {
 		t := tenant{Tenant: id, Devices: []device{}}
-		for _, d := range sortedKeys(st.byTenant[id]) {
+		for _, d := range slices.Sorted(maps.Keys(st.byTenant[id])) {
 			t.Devices = append(t.Devices, device{ID: d, Data: st.byTenant[id][d].Data})
 		}
 		out = append(out, t)
 	}
 	st.mu.RUnlock()
 	return atomicfile.WriteJSON(path, out, 0o600)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Assertion is the payload of a successful "assert" response.

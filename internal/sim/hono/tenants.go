@@ -2,6 +2,7 @@ package hono
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -101,9 +102,7 @@ func ParseTenant(raw map[string]any) (Tenant, error) {
 // [inferred from the code, not observed].
 func (t Tenant) JSON() map[string]any {
 	out := make(map[string]any, len(t.Raw)+2)
-	for k, v := range t.Raw {
-		out[k] = v
-	}
+	maps.Copy(out, t.Raw)
 	out["tenant-id"] = t.ID
 	if _, ok := out["adapters"]; !ok {
 		out["adapters"] = nil
