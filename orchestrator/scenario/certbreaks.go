@@ -74,13 +74,13 @@ func (e *env) reissue(l leaf, detail func(s topology.Service) string) error {
 			if err != nil {
 				return err
 			}
-			if err := writeFile(filepath.Join(pki, s.KeyFile()), data, 0o600); err != nil {
+			if err := atomicfile.Write(filepath.Join(pki, s.KeyFile()), data, 0o600); err != nil {
 				return err
 			}
 			e.touched(filepath.Join("certs", s.KeyFile()), "")
 		}
 		chain := append([]*x509.Certificate{cert}, chainTail...)
-		if err := writeFile(filepath.Join(pki, s.CertFile()), certs.EncodeCerts(chain...), 0o644); err != nil {
+		if err := atomicfile.Write(filepath.Join(pki, s.CertFile()), certs.EncodeCerts(chain...), 0o644); err != nil {
 			return err
 		}
 		e.touched(filepath.Join("certs", s.CertFile()), detail(s))
@@ -153,7 +153,7 @@ func (e *env) mismatchKey() error {
 		if err != nil {
 			return err
 		}
-		if err := writeFile(filepath.Join(e.dir, "certs", s.KeyFile()), data, 0o600); err != nil {
+		if err := atomicfile.Write(filepath.Join(e.dir, "certs", s.KeyFile()), data, 0o600); err != nil {
 			return err
 		}
 		e.touched(filepath.Join("certs", s.KeyFile()),
@@ -171,7 +171,7 @@ func (e *env) trustOnly(detail string, cs ...*x509.Certificate) error {
 	if len(cs) == 0 {
 		data = []byte("# no CA certificate here: a trust store that trusts nobody\n")
 	}
-	if err := writeFile(path, data, 0o644); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return err
 	}
 	e.touched(filepath.Join("certs", certs.TrustedCerts), detail)
@@ -190,10 +190,4 @@ func (e *env) root() (*x509.Certificate, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return cs[0], nil
-}
-
-// writeFile writes data to path atomically, so a service never reads half
-// a key.
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	return atomicfile.Write(path, data, mode)
 }

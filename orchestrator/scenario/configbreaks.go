@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/honoctl/honoctl/internal/atomicfile"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -246,7 +247,7 @@ func (e *env) wrongCredentialsFile(s topology.Service, links []topology.Link) er
 		return err
 	}
 	data := fmt.Sprintf("username=%s\npassword=%s\n", user, wrongPassword)
-	if err := writeFile(path, []byte(data), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(data), 0o600); err != nil {
 		return err
 	}
 	e.touched(rel, rel+": password changed to one the Auth Server does not know")

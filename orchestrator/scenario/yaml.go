@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"github.com/honoctl/honoctl/internal/atomicfile"
 	"github.com/honoctl/honoctl/orchestrator/topology"
 )
 
@@ -48,7 +49,7 @@ func (e *env) editYAML(svc string, edit func(root *yaml.Node) error, detail stri
 	if err := enc.Close(); err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := writeFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(path, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	e.touched(rel, detail)
@@ -185,7 +186,7 @@ func (e *env) editRouter(edit func(entries [][2]any) error, detail string) error
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := writeFile(path, append(out, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(path, append(out, '\n'), 0o644); err != nil {
 		return err
 	}
 	e.touched(routerFile, detail)
